@@ -1,0 +1,66 @@
+# Developer entry point. Everything the tests need is installed from here, nothing by hand.
+#   make test   - unit tests with coverage, ansible-test sanity, ansible-lint, lab and integration tests
+#   make demo   - the main job on the embedded lab of simulated Azure Linux VMs
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+# Playbooks and ansible-test see the working tree as the installed collection.
+COLLECTIONS := $(CURDIR)/.build/collections
+COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/azure_backup/snapshot_doctor
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+SANITY_TREE := $(CURDIR)/.build/sanity/ansible_collections/azure_backup/snapshot_doctor
+# ansible-test fetches a pip bootstrap script from the internet; we hand it an offline one instead.
+ANSIBLE_TEST_PIP_BOOTSTRAP := $(HOME)/.ansible/test/cache/get_pip_24_2.py
+COVERAGE_MIN := 90
+
+.PHONY: help venv collection units sanity lint changelog-lint test demo clean
+
+help:
+	@echo "make test    - run every test (what CI runs)"
+	@echo "make demo    - diagnose and remediate the lab of simulated Azure Linux VMs (KEEP=1 keeps it up)"
+	@echo "make units | sanity | lint | lab-test | bench"
+
+$(VENV)/.installed: requirements/dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+$(COLLECTION_LINK):
+	mkdir -p $(dir $@)
+	ln -sfn $(CURDIR) $@
+
+collection: venv $(COLLECTION_LINK)
+
+units: collection
+	$(BIN)/pytest tests/unit -q -p no:cacheprovider \
+	  --cov=plugins/module_utils --cov-report=term-missing:skip-covered --cov-fail-under=$(COVERAGE_MIN)
+
+# ansible-test wants the tree under ansible_collections/<namespace>/<name>/ inside a git checkout:
+# copy what git tracks or would track (untracked, not ignored) into such a tree and index it there.
+sanity: collection
+	rm -rf $(SANITY_TREE) && mkdir -p $(SANITY_TREE)
+	git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} cp --parents -P {} $(SANITY_TREE)/ 2>/dev/null || true
+	cd $(SANITY_TREE) && git init -q && git add -A
+	install -D -m 0644 tests/sanity/get_pip_offline.py $(ANSIBLE_TEST_PIP_BOOTSTRAP)
+	cd $(SANITY_TREE) && $(BIN)/ansible-test sanity --python 3.11 --requirements --color no
+
+lint: collection
+	$(BIN)/ansible-lint --offline --profile production
+	$(BIN)/antsibull-changelog lint
+
+changelog-lint: venv
+	$(BIN)/antsibull-changelog lint
+
+-include tests/lab/lab.mk
+-include tests/bench/bench.mk
+
+test: sanity lint units
+
+clean:
+	rm -rf .build tests/output
