@@ -1,0 +1,68 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin of azure_backup.snapshot_doctor.diagnose_report (docs: plugins/modules/diagnose_report.py).
+
+Runs entirely on the controller: turns the registered ``diagnose`` results of a play's hosts into
+the report directory (findings.json, report.md, report.html, junit.xml; files 0600, directory 0700).
+"""
+from __future__ import absolute_import, division, print_function
+
+import os
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.report import (
+    RENDERERS, build_report, collection_version, entry_from_result, fleet_summary, host_summary,
+    summary_lines, write_report)
+
+__metaclass__ = type
+
+ARGUMENT_SPEC = dict(
+    results=dict(type='dict', required=True),
+    dest=dict(type='path', default='snapshot-doctor-report'),
+    formats=dict(type='list', elements='str', choices=sorted(RENDERERS), default=sorted(RENDERERS)),
+)
+
+
+class ActionModule(ActionBase):
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        # The report is the output of a read-only diagnosis: it is written in check mode too.
+        self._supports_check_mode = True
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp
+
+        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        hosts = dict((str(name), entry_from_result(value)) for name, value in args['results'].items())
+        report = build_report(hosts, collection_version())
+        dest = os.path.abspath(args['dest'])
+        try:
+            written = write_report(dest, report, args['formats'])
+        except OSError as exc:
+            raise AnsibleActionFail('Cannot write the report into %s: %s' % (dest, exc))
+
+        result.update(
+            changed=True,
+            dest=dest,
+            files=written,
+            summary=fleet_summary(report),
+            # Per-host worst status and counts, small enough for set_stats (AWX artifacts).
+            hosts=dict((name, _short_summary(entry)) for name, entry in report['hosts'].items()),
+            lines=summary_lines(report),
+        )
+        return result
+
+
+def _short_summary(entry):
+    summary = host_summary(entry)
+    if summary is None:
+        return {'reachable': entry['reachable'], 'worst': None, 'error': entry.get('error')}
+    counts = dict((status, n) for status, n in summary['counts'].items() if n)
+    short = {'reachable': True, 'worst': summary['worst'], 'counts': counts}
+    for status in ('fail', 'error', 'warn'):
+        short[status] = [finding['check'] for finding in entry['findings'] if finding['status'] == status]
+    return short

@@ -1,0 +1,242 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The check catalog: the one source of truth for check ids, causes, fix roles and doc links.
+
+Pure Python (no Ansible import) so that modules, action plugins, docs generators and unit tests
+all read the same table. Ids are stable once shipped: add checks, never rename them.
+"""
+from __future__ import absolute_import, division, print_function
+
+import collections
+
+__metaclass__ = type
+
+# Causes in report order; the first is a precondition, the other four are the article's causes.
+CAUSES = ('platform', 'connectivity', 'agent', 'extension', 'snapshot')
+
+PLATFORMS = ('linux', 'windows')
+SCOPES = ('guest', 'control_plane')
+
+# The current Microsoft troubleshooting article, and the general VM backup troubleshooting
+# article that took over the SQL, cloud-service schedule and high-CPU rows.
+ARTICLE_URL = ('https://learn.microsoft.com/azure/backup/'
+               'backup-azure-troubleshoot-vm-backup-fails-snapshot-timeout')
+VMS_ARTICLE_URL = 'https://learn.microsoft.com/azure/backup/backup-azure-vms-troubleshoot'
+
+# Section anchors, as generated from the headings of the articles' current versions (2025-11):
+# the step-by-step guide (steps 2 and 4 name the agent service and the 168.63.129.16 ports 80, 443
+# and 32526), the Linux agent and configuration sections, the snapshot-status section (DHCP, power
+# state), and the VMs article's "Troubleshoot VM snapshot issues" (SQL VSS, 4 VMs per cloud
+# service, CPU/memory above 90 %).
+_DOC_OVERVIEW = ARTICLE_URL + '#step-by-step-guide-to-troubleshoot-backup-failures'
+_DOC_AGENT_HEALTH = ARTICLE_URL + '#step-2-check-azure-vm-guest-agent-service-health'
+_DOC_EXTENSION_HEALTH = ARTICLE_URL + '#step-4-check-azure-backup-extension-health'
+_DOC_NETWORK = _DOC_EXTENSION_HEALTH
+_DOC_AGENT_LINUX = ARTICLE_URL + '#the-agent-installed-in-the-vm-is-out-of-date-for-linux-vms'
+_DOC_AGENT_CONFIG_LINUX = ARTICLE_URL + '#vm-agent-configuration-options-are-not-set-for-linux-vms'
+_DOC_EXTENSION_STATUS = ARTICLE_URL + '#usererrorvmprovisioningstatefailed---the-vm-is-in-failed-provisioning-state'
+_DOC_SNAPSHOT = ARTICLE_URL + '#the-snapshot-status-cannot-be-retrieved-or-a-snapshot-cannot-be-taken'
+_DOC_VMS_SNAPSHOT = VMS_ARTICLE_URL + '#troubleshoot-vm-snapshot-issues'
+
+
+class Check(collections.namedtuple(
+        'Check', ['id', 'cause', 'title', 'platforms', 'scope', 'fix', 'doc', 'rules'])):
+    """One row of the catalog.
+
+    ``rules`` maps a status to the one-line meaning of that status for this check; a status
+    that is not a key cannot be produced by the check (besides 'error' and 'skip', which every
+    check may produce: see ``findings``).
+    """
+    __slots__ = ()
+
+    def can_be(self, status):
+        """True when this check may report ``status``."""
+        return status in ('error', 'skip') or status in self.rules
+
+    def as_dict(self):
+        """A JSON-ready copy, for generated docs and reports."""
+        row = self._asdict()
+        row['platforms'] = list(self.platforms)
+        row['rules'] = dict(self.rules)
+        return dict(row)
+
+
+_BOTH = ('linux', 'windows')
+_LINUX = ('linux',)
+_WINDOWS = ('windows',)
+
+CHECKS = (
+    # -- platform --------------------------------------------------------------------------
+    Check('platform.azure', 'platform', 'The host is an Azure VM', _BOTH, 'guest', None, _DOC_OVERVIEW, {
+        'pass': 'the DMI/BIOS identity is Azure\'s (or the run treats the host as Azure)',
+        'info': 'not an Azure VM: platform probes are skipped',
+    }),
+    # -- connectivity (article cause 1) -----------------------------------------------------
+    Check('connectivity.wireserver', 'connectivity', 'The wireserver answers on ports 80 and 32526',
+          _BOTH, 'guest', 'connectivity', _DOC_NETWORK, {
+              'pass': 'TCP to the wireserver succeeds on both ports',
+              'fail': 'TCP to the wireserver fails on at least one port',
+          }),
+    Check('connectivity.imds', 'connectivity', 'The instance metadata service answers',
+          _BOTH, 'guest', 'connectivity', _DOC_NETWORK, {
+              'pass': 'TCP to the instance metadata service succeeds',
+              'warn': 'the instance metadata service is unreachable (the backup does not need it)',
+          }),
+    Check('connectivity.https', 'connectivity', 'HTTPS to Azure public endpoints works',
+          _BOTH, 'guest', 'connectivity', _DOC_NETWORK, {
+              'pass': 'TCP 443 and a TLS handshake succeed for every endpoint',
+              'warn': 'some endpoints fail while others succeed',
+              'fail': 'no endpoint can be reached over HTTPS, directly or through the proxy',
+          }),
+    Check('connectivity.dns', 'connectivity', 'The HTTPS endpoints\' names resolve',
+          _BOTH, 'guest', 'connectivity', _DOC_NETWORK, {
+              'pass': 'every endpoint name resolves',
+              'warn': 'some endpoint names do not resolve',
+              'fail': 'no endpoint name resolves',
+          }),
+    Check('connectivity.proxy', 'connectivity', 'The configured proxy is reachable and consistent',
+          _BOTH, 'guest', 'connectivity', _DOC_NETWORK, {
+              'pass': 'the proxy is reachable and every place that configures it agrees',
+              'info': 'no proxy is configured',
+              'warn': 'the places that configure the proxy disagree',
+              'fail': 'the proxy is unreachable or needs authentication (not supported by VM backup)',
+          }),
+    Check('connectivity.route', 'connectivity', 'The kernel has a usable route to the wireserver',
+          _BOTH, 'guest', 'connectivity', _DOC_NETWORK, {
+              'pass': 'a usable route to the wireserver exists',
+              'fail': 'no route, or an unreachable/prohibit/blackhole route to the wireserver',
+          }),
+    Check('connectivity.firewall', 'connectivity', 'No local firewall rule blocks root\'s platform traffic',
+          _BOTH, 'guest', 'connectivity', _DOC_NETWORK, {
+              'pass': 'no rule drops root\'s traffic to the wireserver or to port 443 '
+                      '(the agent\'s own non-root drop rules are expected)',
+              'warn': 'the firewall rules could only be read in part',
+              'fail': 'a rule drops or rejects root\'s traffic to the wireserver or to port 443',
+          }),
+    # -- agent (article cause 2) ------------------------------------------------------------
+    Check('agent.installed', 'agent', 'The VM agent is installed',
+          _BOTH, 'guest', 'agent', _DOC_AGENT_HEALTH, {
+              'pass': 'the agent package or binary is present',
+              'fail': 'the agent is not installed',
+          }),
+    Check('agent.version', 'agent', 'The VM agent is at or above the minimum version',
+          _BOTH, 'guest', 'agent', _DOC_AGENT_HEALTH, {
+              'pass': 'daemon and goal-state agent versions are at or above the minimum',
+              'warn': 'the goal-state agent version is unknown',
+              'fail': 'the agent version is below the minimum',
+          }),
+    Check('agent.service', 'agent', 'The VM agent service is enabled and running',
+          _BOTH, 'guest', 'agent', _DOC_AGENT_HEALTH, {
+              'pass': 'the service is enabled (automatic) and running',
+              'warn': 'the service runs but is not enabled at boot',
+              'fail': 'the service is inactive, or is missing',
+          }),
+    Check('agent.process', 'agent', 'The agent daemon and extension handler processes exist',
+          _LINUX, 'guest', 'agent', _DOC_AGENT_LINUX, {
+              'pass': 'both the daemon and the -run-exthandlers process exist',
+              'fail': 'the daemon or the extension handler process is missing',
+          }),
+    Check('agent.autorestart', 'agent', 'The agent service restarts itself after a crash',
+          _BOTH, 'guest', 'agent', _DOC_AGENT_LINUX, {
+              'pass': 'the service manager restarts the agent after a crash',
+              'warn': 'the agent is not restarted after a crash',
+          }),
+    Check('agent.extensions_enabled', 'agent', 'Extension processing is enabled in the agent',
+          _LINUX, 'guest', 'agent', _DOC_AGENT_CONFIG_LINUX, {
+              'pass': 'Extensions.Enabled is y (or unset: the default is y)',
+              'fail': 'Extensions.Enabled is n: the agent ignores the backup extension',
+          }),
+    Check('agent.autoupdate', 'agent', 'The agent may update itself',
+          _LINUX, 'guest', 'agent', _DOC_AGENT_LINUX, {
+              'pass': 'AutoUpdate.Enabled is y',
+              'warn': 'AutoUpdate.Enabled is n: the goal-state agent cannot update',
+          }),
+    Check('agent.verbose_logging', 'agent', 'Verbose agent logging state',
+          _LINUX, 'guest', 'agent', _DOC_AGENT_LINUX, {
+              'info': 'the Logs.Verbose value',
+          }),
+    Check('agent.log_errors', 'agent', 'Recent errors in the agent log',
+          _LINUX, 'guest', 'collect_logs', _DOC_AGENT_LINUX, {
+              'pass': 'no recent error lines',
+              'info': 'recent error lines that are known side effects (shown as an excerpt)',
+              'warn': 'recent error lines (shown as an excerpt)',
+          }),
+    # -- extension (article cause 3) --------------------------------------------------------
+    Check('extension.installed', 'extension', 'The VM snapshot extension handler is on disk',
+          _BOTH, 'guest', 'extension', _DOC_EXTENSION_HEALTH, {
+              'pass': 'a VMSnapshot handler directory exists',
+              'info': 'no handler on disk (backup not enabled yet, or the extension was removed)',
+          }),
+    Check('extension.version', 'extension', 'The newest installed handler is at or above the minimum',
+          _BOTH, 'guest', 'extension', _DOC_EXTENSION_HEALTH, {
+              'pass': 'the newest handler version is at or above the minimum',
+              'fail': 'the newest handler version is below the minimum',
+          }),
+    Check('extension.status', 'extension', 'The handler\'s newest status file reports success',
+          _BOTH, 'guest', 'extension', _DOC_EXTENSION_STATUS, {
+              'pass': 'the newest status is success',
+              'info': 'no status file yet',
+              'warn': 'the status is transitioning for too long, or warning',
+              'fail': 'the status is error (code and message in the evidence)',
+          }),
+    Check('extension.stale', 'extension', 'Only one handler version is on disk',
+          _BOTH, 'guest', 'extension', _DOC_EXTENSION_HEALTH, {
+              'pass': 'at most one handler version on disk',
+              'warn': 'several handler versions on disk at once',
+          }),
+    Check('extension.provider_service', 'extension', 'The IaaSVmProvider service is automatic and running',
+          _WINDOWS, 'guest', 'extension', _DOC_EXTENSION_HEALTH, {
+              'pass': 'IaaSVmProvider exists, starts automatically and runs',
+              'fail': 'IaaSVmProvider is missing, not automatic, or stopped',
+          }),
+    # -- snapshot (article cause 4) ---------------------------------------------------------
+    Check('snapshot.load', 'snapshot', 'CPU and memory use stay below the threshold',
+          _BOTH, 'guest', None, _DOC_VMS_SNAPSHOT, {
+              'pass': 'CPU and memory use stay below the threshold',
+              'warn': 'CPU or memory use reaches the threshold in some samples',
+              'fail': 'CPU or memory use stays at or above the threshold over the whole sampling window',
+          }),
+    Check('snapshot.dhcp', 'snapshot', 'DHCP is enabled for the primary interface in the guest',
+          _BOTH, 'guest', 'snapshot', _DOC_SNAPSHOT, {
+              'pass': 'the primary interface is configured by DHCP',
+              'warn': 'the network configuration could not be attributed with certainty',
+              'fail': 'the primary interface has a static configuration in the guest',
+          }),
+    Check('snapshot.sql_vss', 'snapshot', 'SQL Server backups use VSS copy backup',
+          _WINDOWS, 'guest', 'snapshot', _DOC_VMS_SNAPSHOT, {
+              'pass': 'SQL Server absent, or UseVSSCopyBackup is "True"',
+              'fail': 'SQL Server present and UseVSSCopyBackup is not "True"',
+          }),
+    Check('snapshot.power_state', 'snapshot', 'The power state in Azure agrees with the guest',
+          _BOTH, 'control_plane', None, _DOC_SNAPSHOT, {
+              'pass': 'Azure reports the VM running',
+              'fail': 'Azure reports a power state that disagrees with the running guest',
+          }),
+    Check('snapshot.schedule', 'snapshot', 'Backups of one cloud service are staggered',
+          _BOTH, 'control_plane', None, _DOC_VMS_SNAPSHOT, {
+              'pass': 'no more than the allowed number of VMs start their backup at the same time',
+              'fail': 'more than the allowed number of VMs of one cloud service start at the same time',
+          }),
+)
+
+_BY_ID = dict((check.id, check) for check in CHECKS)
+
+
+def get_check(check_id):
+    """Return the Check for ``check_id``; KeyError naming the id for an unknown one."""
+    try:
+        return _BY_ID[check_id]
+    except (KeyError, TypeError):
+        raise KeyError('unknown check id %r (known: %s)' % (check_id, ', '.join(sorted(_BY_ID)))) from None
+
+
+def checks_for(platform=None, cause=None, scope=None):
+    """Checks in catalog order, filtered by platform, cause and scope (None means any)."""
+    for name, value, allowed in (('platform', platform, PLATFORMS), ('cause', cause, CAUSES),
+                                 ('scope', scope, SCOPES)):
+        if value is not None and value not in allowed:
+            raise ValueError('unknown %s %r (expected one of %s)' % (name, value, ', '.join(allowed)))
+    return tuple(check for check in CHECKS
+                 if (platform is None or platform in check.platforms)
+                 and (cause is None or check.cause == cause)
+                 and (scope is None or check.scope == scope))

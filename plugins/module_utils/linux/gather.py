@@ -1,0 +1,141 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""All Linux sections in one call: what guest_info and the per-cause *_info modules run.
+
+The schema is documented in docs/facts.md. ``gather_facts`` never raises: a gatherer that
+fails unexpectedly gives its section ``{"result": "error", "message": "internal error: ..."}``.
+"""
+from __future__ import absolute_import, division, print_function
+
+import ipaddress
+import os
+import threading
+
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux.agent import gather_agent
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux.connectivity import (
+    gather_connectivity, split_endpoint)
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux.dhcp import gather_dhcp
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux.extension import (
+    gather_extension)
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux.host import (
+    Host, error, utc_iso)
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux.load import gather_load
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux.platform import (
+    gather_platform)
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.parsers import parse_proxy_url
+
+__metaclass__ = type
+
+SCHEMA = 1
+# Report order. platform is always gathered: the others need the distribution and the Azure identity.
+SECTIONS = ('platform', 'agent', 'extension', 'connectivity', 'dhcp', 'load')
+_GATHERERS = {
+    'agent': gather_agent,
+    'extension': gather_extension,
+    'connectivity': gather_connectivity,
+    'dhcp': gather_dhcp,
+    'load': gather_load,
+}
+
+
+def validate_options(options):
+    """Messages for invalid options (the module fails with them); an empty list when all is well."""
+    problems = []
+    root = options.get('root') or '/'
+    if not os.path.isabs(root) or not os.path.isdir(root):
+        problems.append('root must be an absolute path to a directory, got %r' % root)
+    for name in options.get('gather') or ():
+        if name != 'all' and name not in SECTIONS:
+            problems.append('unknown gather section %r (expected all or %s)' % (name, ', '.join(SECTIONS)))
+    for name in ('probe_timeout', 'command_timeout', 'load_interval'):
+        value = options.get(name)
+        if value is not None and (not isinstance(value, (int, float)) or value < 0 or
+                                  (value == 0 and name != 'load_interval')):
+            problems.append('%s must be a positive number, got %r' % (name, value))
+    for name, low in (('load_samples', 1), ('log_tail_kib', 1)):
+        value = options.get(name)
+        if value is not None and (not isinstance(value, int) or value < low or value > 10000):
+            problems.append('%s must be an integer from %d to 10000, got %r' % (name, low, value))
+    for item in options.get('https_endpoints') or ():
+        try:
+            split_endpoint(item, 443)
+        except (ValueError, TypeError):
+            problems.append('https_endpoints: %r is not host or host:port' % (item,))
+    for port in list(options.get('wireserver_ports') or ()) + [options.get('imds_port') or 80]:
+        if not isinstance(port, int) or not 0 < port < 65536:
+            problems.append('port %r is not between 1 and 65535' % (port,))
+    for name in ('wireserver', 'imds'):
+        value = options.get(name)
+        if value:
+            try:
+                address = split_endpoint(value, 80)[0] if name == 'imds' else value
+                ipaddress.ip_address(address)
+            except ValueError:
+                problems.append('%s must be an IP address%s, got %r'
+                                % (name, ' (optionally :port)' if name == 'imds' else '', value))
+    ca_file = options.get('ca_file')
+    if ca_file and not os.path.isfile(ca_file):
+        problems.append('ca_file %r is not a file on the host' % ca_file)
+    proxy = options.get('proxy')
+    if proxy and parse_proxy_url(proxy) is None:
+        problems.append('proxy must be http://host:port, got %r' % proxy)
+    return problems
+
+
+def selected_sections(gather):
+    names = list(gather or ['all'])
+    if 'all' in names:
+        return list(SECTIONS)
+    return [name for name in SECTIONS if name in names or name == 'platform']
+
+
+def gather_facts(options=None, host=None):
+    """The facts document for ``options['gather']`` (default: every section)."""
+    options = dict(options or {})
+    if host is None:
+        host = Host(root=options.get('root') or '/', command_timeout=options.get('command_timeout') or 10)
+    sections = selected_sections(options.get('gather'))
+    facts = {
+        'schema': SCHEMA,
+        'os': 'linux',
+        'root': host.root,
+        'offline': host.offline,
+        'gathered_at': utc_iso(host.started),
+        'gathered': sections,
+    }
+    try:
+        platform = gather_platform(host, options)
+    except Exception as exc:  # keep going: the other sections can work without it
+        platform = error('internal error: %s: %s' % (exc.__class__.__name__, exc))
+    facts['platform'] = platform
+    # Load sampling mostly waits (samples x interval): it runs beside the other sections, so the
+    # module takes about max(load window, probe timeout) rather than their sum.
+    background = {}
+    if 'load' in sections:
+        background['load'] = _start(host, platform, options, 'load')
+    for name in sections[1:]:
+        if name in background:
+            continue
+        facts[name] = _safely(_GATHERERS[name], host, platform, options)
+    for name, (thread, box) in background.items():
+        thread.join()
+        facts[name] = box[0]
+    return facts
+
+
+def _safely(gatherer, host, platform, options):
+    try:
+        return gatherer(host, platform, options)
+    except Exception as exc:
+        return error('internal error: %s: %s' % (exc.__class__.__name__, exc))
+
+
+def _start(host, platform, options, name):
+    box = [error('internal error: %s gatherer did not finish' % name)]
+
+    def work():
+        box[0] = _safely(_GATHERERS[name], host, platform, options)
+    thread = threading.Thread(target=work, name='gather-%s' % name)
+    thread.daemon = True
+    thread.start()
+    return thread, box

@@ -1,0 +1,488 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The fleet report: findings.json (the contract of checks.md), report.md, report.html, junit.xml.
+
+Pure Python (no Ansible import), run on the controller by the ``diagnose_report`` action. Every
+renderer takes the report dict built by ``build_report`` and returns text; ``write_report`` writes
+all of them, mode 0600, into a 0700 directory.
+
+Host entries follow checks.md: ``{"reachable", "platform", "findings"}``; a host that could not
+be diagnosed (unreachable, unsupported OS) also carries ``"error"``: the reason, as one line.
+"""
+from __future__ import absolute_import, division, print_function
+
+import datetime
+import html
+import json
+import os
+import re
+import tempfile
+import xml.etree.ElementTree as ET
+
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.catalog import CAUSES
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.findings import (
+    STATUSES, summarize, worst)
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.redact import redact
+
+__metaclass__ = type
+
+SCHEMA_VERSION = 1
+
+# Renderer name -> file name in the report directory.
+REPORT_FILES = (
+    ('json', 'findings.json'),
+    ('markdown', 'report.md'),
+    ('html', 'report.html'),
+    ('junit', 'junit.xml'),
+)
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+
+# Colours of the HTML matrix, one per status (plus an unreachable host).
+_COLOURS = {
+    'fail': '#d93025', 'error': '#8e24aa', 'warn': '#f29900', 'info': '#1a73e8',
+    'pass': '#188038', 'skip': '#9aa0a6', 'unreachable': '#3c4043',
+}
+
+# Characters XML 1.0 cannot carry at all (ElementTree would write them and produce a broken file).
+_XML_INVALID = re.compile(u'[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]')
+
+
+# -- the collection's version ----------------------------------------------------------------
+
+_COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_GALAXY_VERSION = re.compile(r'^version:\s*["\']?([^"\'\s#]+)')
+
+
+def collection_version(root=_COLLECTION_ROOT):
+    """The version of this collection: MANIFEST.json when installed, galaxy.yml in a source tree.
+
+    galaxy.yml is read for its top-level ``version:`` line only, to stay free of a YAML parser.
+    Returns None when neither file says.
+    """
+    try:
+        with open(os.path.join(root, 'MANIFEST.json'), encoding='utf-8') as handle:
+            return str(json.load(handle)['collection_info']['version'])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    try:
+        with open(os.path.join(root, 'galaxy.yml'), encoding='utf-8') as handle:
+            for line in handle:
+                match = _GALAXY_VERSION.match(line)
+                if match:
+                    return match.group(1)
+    except OSError:
+        pass
+    return None
+
+
+# -- building the report ---------------------------------------------------------------------
+
+def _redact_value(value):
+    """Redact every string inside ``value`` (dicts, lists, scalars); return (value, count)."""
+    if isinstance(value, (str, bytes)):
+        text, count = redact(value)
+        return text, count
+    if isinstance(value, dict):
+        total = 0
+        result = {}
+        for key, item in value.items():
+            result[key], count = _redact_value(item)
+            total += count
+        return result, total
+    if isinstance(value, (list, tuple)):
+        total = 0
+        result = []
+        for item in value:
+            item, count = _redact_value(item)
+            result.append(item)
+            total += count
+        return result, total
+    return value, 0
+
+
+def redact_findings(findings):
+    """Findings with every summary, evidence and remedy string redacted; returns (findings, count)."""
+    return _redact_value(list(findings))
+
+
+def host_entry(findings=None, platform=None, reachable=True, error=None):
+    """One host of the report: reachable hosts carry findings (redacted), others an error."""
+    entry = {
+        'reachable': bool(reachable),
+        'platform': platform if reachable else None,
+        'findings': redact_findings(findings or [])[0] if reachable else [],
+    }
+    if error:
+        entry['error'] = redact(' '.join(str(error).split()))[0]
+    return entry
+
+
+def entry_from_result(result):
+    """The host entry for one host's registered ``diagnose`` result (any outcome of the task)."""
+    if not isinstance(result, dict) or not result:
+        return host_entry(reachable=True, error='no diagnosis result for this host')
+    if result.get('unreachable'):
+        return host_entry(reachable=False, error=result.get('msg') or 'host unreachable')
+    if result.get('skipped'):
+        return host_entry(platform=result.get('platform'),
+                          error='diagnosis skipped: %s' % (result.get('skip_reason') or 'condition false'))
+    if result.get('failed') or not isinstance(result.get('findings'), list):
+        return host_entry(platform=result.get('platform'),
+                          error=result.get('msg') or 'the diagnosis returned no findings')
+    return host_entry(result['findings'], result.get('platform'))
+
+
+def build_report(hosts, collection_version, generated_at=None):
+    """The findings.json document: ``hosts`` maps inventory_hostname -> host_entry(...)."""
+    if generated_at is None:
+        generated_at = datetime.datetime.now(datetime.timezone.utc)
+    if isinstance(generated_at, datetime.datetime):
+        generated_at = generated_at.astimezone(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+    return {
+        'schema': SCHEMA_VERSION,
+        'generated_at': generated_at,
+        'collection_version': collection_version,
+        'hosts': dict((name, hosts[name]) for name in sorted(hosts)),
+    }
+
+
+def host_summary(entry):
+    """The summary of one host entry (see findings.summarize); None for a host without findings."""
+    if not entry.get('reachable') or entry.get('error'):
+        return None
+    return summarize(entry.get('findings') or [])
+
+
+def fleet_summary(report):
+    """Counts over the fleet: hosts, unreachable, hosts per worst status, findings per status."""
+    worst_counts = dict((status, 0) for status in STATUSES)
+    finding_counts = dict((status, 0) for status in STATUSES)
+    unreachable = undiagnosed = 0
+    for entry in report['hosts'].values():
+        if not entry.get('reachable'):
+            unreachable += 1
+            continue
+        summary = host_summary(entry)
+        if summary is None:
+            undiagnosed += 1
+            continue
+        worst_counts[summary['worst']] += 1
+        for status, count in summary['counts'].items():
+            finding_counts[status] += count
+    return {
+        'hosts': len(report['hosts']),
+        'unreachable': unreachable,
+        'undiagnosed': undiagnosed,
+        'hosts_by_worst': worst_counts,
+        'findings': finding_counts,
+    }
+
+
+def summary_lines(report):
+    """One line per host for a terminal: its state and the checks that fail, error or warn."""
+    lines = []
+    for name, entry in report['hosts'].items():
+        state = _host_state(entry)
+        if state in ('unreachable', 'error'):
+            lines.append('%s: %s (%s)' % (name, state, entry.get('error') or 'no diagnosis'))
+            continue
+        details = []
+        for status in ('fail', 'error', 'warn'):
+            checks = [f['check'] for f in entry.get('findings') or [] if f['status'] == status]
+            if checks:
+                details.append('%s: %s' % (status, ', '.join(checks)))
+        lines.append('%s: %s%s' % (name, state, ' - ' + '; '.join(details) if details else ''))
+    return lines
+
+
+def _host_state(entry):
+    """'unreachable', 'error' (diagnosis impossible) or the host's worst status."""
+    if not entry.get('reachable'):
+        return 'unreachable'
+    if entry.get('error'):
+        return 'error'
+    return worst(f['status'] for f in entry.get('findings') or [])
+
+
+def _cause_status(entry, cause):
+    """Worst status of one cause on a host; None where the host has no finding of that cause."""
+    statuses = [f['status'] for f in entry.get('findings') or [] if f.get('cause') == cause]
+    return worst(statuses) if statuses else None
+
+
+def _platform_text(platform):
+    if not platform:
+        return ''
+    parts = [platform.get('os'), platform.get('distribution'), platform.get('version')]
+    text = ' '.join(str(p) for p in parts if p)
+    if platform.get('azure_vm') is not None:
+        text += ' (Azure VM)' if platform.get('azure_vm') else ' (not an Azure VM)'
+    return text
+
+
+def _evidence_text(evidence):
+    return json.dumps(evidence, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+
+
+# -- findings.json ---------------------------------------------------------------------------
+
+def render_json(report):
+    return json.dumps(report, indent=2, ensure_ascii=False, default=str) + '\n'
+
+
+# -- report.md -------------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r'([\\`*_{}\[\]<>()#+!|~])')
+
+
+def _md(text):
+    """Escape Markdown (and inline HTML) so host data shows as text, one line."""
+    return _MD_SPECIAL.sub(r'\\\1', ' '.join(str(text).split()))
+
+
+def _md_code_block(text):
+    fence = '```'
+    while fence in text:
+        fence += '`'
+    return '%s\n%s\n%s' % (fence, text, fence)
+
+
+def render_markdown(report):
+    fleet = fleet_summary(report)
+    lines = [
+        '# snapshot_doctor report',
+        '',
+        'Generated %s by azure_backup.snapshot_doctor %s. Hosts: %d, unreachable: %d.'
+        % (_md(report['generated_at']), _md(report['collection_version']), fleet['hosts'],
+           fleet['unreachable']),
+        '',
+        '## Fleet',
+        '',
+        '| host | result | ' + ' | '.join(CAUSES) + ' |',
+        '| --- | --- | ' + ' | '.join('---' for cause in CAUSES) + ' |',
+    ]
+    for name, entry in report['hosts'].items():
+        cells = [_cause_status(entry, cause) or '' for cause in CAUSES]
+        lines.append('| %s | %s | %s |' % (_md(name), _host_state(entry), ' | '.join(cells)))
+    for name, entry in report['hosts'].items():
+        lines += ['', '## %s' % _md(name), '']
+        if not entry.get('reachable') or entry.get('error'):
+            lines.append('**%s**: %s' % (_host_state(entry), _md(entry.get('error') or 'no diagnosis')))
+            continue
+        lines += ['Platform: %s' % _md(_platform_text(entry.get('platform'))), '',
+                  '| status | check | summary |', '| --- | --- | --- |']
+        for finding in entry.get('findings') or []:
+            lines.append('| %s | %s | %s |' % (finding['status'], _md(finding['check']),
+                                               _md(finding.get('summary', ''))))
+        for finding in entry.get('findings') or []:
+            if finding['status'] in ('pass', 'skip'):
+                continue
+            lines += ['', '### %s: %s' % (finding['status'], _md(finding['check'])), '',
+                      _md(finding.get('summary', ''))]
+            if finding.get('remedy'):
+                lines += ['', 'Remedy: %s' % _md(finding['remedy'])]
+            if finding.get('fix'):
+                lines += ['', 'Fix role: `azure_backup.snapshot_doctor.%s`' % finding['fix']]
+            if finding.get('doc'):
+                lines += ['', 'Article: <%s>' % finding['doc'].replace('>', '%3E')]
+            if finding.get('evidence'):
+                lines += ['', _md_code_block(_evidence_text(finding['evidence']))]
+    return '\n'.join(lines) + '\n'
+
+
+# -- report.html -----------------------------------------------------------------------------
+
+def _h(text):
+    return html.escape(str(text), quote=True)
+
+
+def _safe_link(url):
+    """Only http(s) links are rendered as links (no javascript: or data: from host data)."""
+    url = str(url or '')
+    return url if re.match(r'^https?://', url, re.IGNORECASE) else None
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;color:#202124}
+table{border-collapse:collapse;margin:1rem 0}
+th,td{border:1px solid #dadce0;padding:.3rem .6rem;text-align:left;vertical-align:top}
+th{background:#f1f3f4}
+.st{color:#fff;font-weight:600;text-align:center}
+.none{color:#9aa0a6;text-align:center}
+pre{background:#f8f9fa;padding:.5rem;overflow:auto;max-height:24rem;white-space:pre-wrap}
+details{margin:.3rem 0 .3rem 1rem}
+summary{cursor:pointer}
+""" + ''.join('.s-%s{background:%s}\n' % (status, colour) for status, colour in sorted(_COLOURS.items()))
+
+
+def _status_cell(status, label=None):
+    if status is None:
+        return '<td class="none">-</td>'
+    return '<td class="st s-%s">%s</td>' % (_h(status), _h(label or status))
+
+
+def render_html(report):
+    fleet = fleet_summary(report)
+    out = [
+        '<!DOCTYPE html>',
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        '<title>snapshot_doctor report</title>',
+        '<style>%s</style>' % _CSS,
+        '</head><body>',
+        '<h1>snapshot_doctor report</h1>',
+        '<p>Generated %s by azure_backup.snapshot_doctor %s. Hosts: %d, unreachable: %d.</p>'
+        % (_h(report['generated_at']), _h(report['collection_version']), fleet['hosts'],
+           fleet['unreachable']),
+        '<h2>Fleet</h2>',
+        '<table id="matrix"><thead><tr><th>host</th><th>result</th>%s</tr></thead><tbody>'
+        % ''.join('<th>%s</th>' % _h(cause) for cause in CAUSES),
+    ]
+    for index, (name, entry) in enumerate(report['hosts'].items()):
+        state = _host_state(entry)
+        row = '<tr><td><a href="#host-%d">%s</a></td>%s' % (index, _h(name), _status_cell(state))
+        if state in ('unreachable', 'error'):
+            row += '<td colspan="%d">%s</td>' % (len(CAUSES), _h(entry.get('error') or ''))
+        else:
+            row += ''.join(_status_cell(_cause_status(entry, cause)) for cause in CAUSES)
+        out.append(row + '</tr>')
+    out.append('</tbody></table>')
+
+    for index, (name, entry) in enumerate(report['hosts'].items()):
+        out.append('<section><h2 id="host-%d">%s</h2>' % (index, _h(name)))
+        if not entry.get('reachable') or entry.get('error'):
+            out.append('<p><strong>%s</strong>: %s</p></section>'
+                       % (_h(_host_state(entry)), _h(entry.get('error') or 'no diagnosis')))
+            continue
+        out.append('<p>Platform: %s</p>' % _h(_platform_text(entry.get('platform'))))
+        out.append('<table class="findings"><thead><tr><th>status</th><th>check</th>'
+                   '<th>summary</th></tr></thead><tbody>')
+        for finding in entry.get('findings') or []:
+            out.append('<tr>%s<td>%s</td><td>%s%s</td></tr>' % (
+                _status_cell(finding['status']), _h(finding['check']), _h(finding.get('summary', '')),
+                _finding_details(finding)))
+        out.append('</tbody></table></section>')
+    out.append('</body></html>')
+    return '\n'.join(out) + '\n'
+
+
+def _finding_details(finding):
+    parts = []
+    if finding.get('remedy'):
+        parts.append('<p>Remedy: %s</p>' % _h(finding['remedy']))
+    if finding.get('fix'):
+        parts.append('<p>Fix role: <code>azure_backup.snapshot_doctor.%s</code></p>' % _h(finding['fix']))
+    link = _safe_link(finding.get('doc'))
+    if link:
+        parts.append('<p><a href="%s" rel="noopener noreferrer">Troubleshooting article</a></p>'
+                     % _h(link))
+    if finding.get('evidence'):
+        parts.append('<pre>%s</pre>' % _h(_evidence_text(finding['evidence'])))
+    if not parts:
+        return ''
+    opened = ' open' if finding['status'] in ('fail', 'error', 'warn') else ''
+    return '<details%s><summary>details</summary>%s</details>' % (opened, ''.join(parts))
+
+
+# -- junit.xml -------------------------------------------------------------------------------
+
+def _xml_text(text):
+    return _XML_INVALID.sub(u'\ufffd', str(text))
+
+
+def render_junit(report):
+    """One testsuite per host, one testcase per check (an unreachable host: one 'reachable' case)."""
+    suites = ET.Element('testsuites', name='snapshot_doctor')
+    totals = dict(tests=0, failures=0, errors=0, skipped=0)
+    for name, entry in report['hosts'].items():
+        suite = ET.SubElement(suites, 'testsuite', name=_xml_text(name))
+        counts = dict(tests=0, failures=0, errors=0, skipped=0)
+        if not entry.get('reachable') or entry.get('error'):
+            case = ET.SubElement(suite, 'testcase', classname=_xml_text(name),
+                                 name='reachable' if not entry.get('reachable') else 'diagnosis')
+            error = ET.SubElement(case, 'error', message=_xml_text(entry.get('error') or _host_state(entry)),
+                                  type=_host_state(entry))
+            error.text = _xml_text(entry.get('error') or '')
+            counts['tests'] += 1
+            counts['errors'] += 1
+        for finding in entry.get('findings') or []:
+            case = ET.SubElement(suite, 'testcase', classname=_xml_text(name),
+                                 name=_xml_text(finding['check']))
+            counts['tests'] += 1
+            status = finding['status']
+            message = _xml_text(finding.get('summary', ''))
+            if status == 'fail':
+                child = ET.SubElement(case, 'failure', message=message, type=_xml_text(finding['cause']))
+                counts['failures'] += 1
+            elif status == 'error':
+                child = ET.SubElement(case, 'error', message=message, type=_xml_text(finding['cause']))
+                counts['errors'] += 1
+            elif status == 'skip':
+                child = ET.SubElement(case, 'skipped', message=message)
+                counts['skipped'] += 1
+            else:
+                # pass, info and warn are passing test cases; the text keeps what was seen.
+                child = ET.SubElement(case, 'system-out')
+                child.text = _xml_text('%s: %s' % (status, finding.get('summary', '')))
+                continue
+            detail = [finding.get('summary', '')]
+            if finding.get('remedy'):
+                detail.append('Remedy: %s' % finding['remedy'])
+            if finding.get('doc'):
+                detail.append('Article: %s' % finding['doc'])
+            if finding.get('evidence'):
+                detail.append(_evidence_text(finding['evidence']))
+            child.text = _xml_text('\n'.join(detail))
+        for key, value in counts.items():
+            suite.set(key, str(value))
+            totals[key] += value
+    for key, value in totals.items():
+        suites.set(key, str(value))
+    return ET.tostring(suites, encoding='unicode').join(
+        ('<?xml version="1.0" encoding="UTF-8"?>\n', '\n'))
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+RENDERERS = {
+    'json': render_json,
+    'markdown': render_markdown,
+    'html': render_html,
+    'junit': render_junit,
+}
+
+
+def _write_private(directory, filename, text):
+    """Write atomically: a 0600 temporary file in the same directory, then rename over."""
+    fd, temp = tempfile.mkstemp(prefix='.%s.' % filename, dir=directory)
+    try:
+        os.fchmod(fd, FILE_MODE)
+        with os.fdopen(fd, 'w', encoding='utf-8') as handle:
+            handle.write(text)
+        os.replace(temp, os.path.join(directory, filename))
+    except BaseException:
+        if os.path.exists(temp):
+            os.unlink(temp)
+        raise
+
+
+def write_report(directory, report, formats=None):
+    """Render ``report`` into ``directory`` (created 0700, tightened if it exists).
+
+    ``formats`` limits the renderers (names of REPORT_FILES); findings.json is always written.
+    Returns the list of paths written.
+    """
+    wanted = set(formats or RENDERERS) | {'json'}
+    unknown = wanted - set(RENDERERS)
+    if unknown:
+        raise ValueError('unknown report format(s) %s (known: %s)'
+                         % (', '.join(sorted(unknown)), ', '.join(sorted(RENDERERS))))
+    os.makedirs(directory, mode=DIR_MODE, exist_ok=True)
+    os.chmod(directory, DIR_MODE)
+    written = []
+    for name, filename in REPORT_FILES:
+        if name in wanted:
+            _write_private(directory, filename, RENDERERS[name](report))
+            written.append(os.path.join(directory, filename))
+    return written

@@ -1,0 +1,106 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# This file only documents the action plugin plugins/action/diagnose_report.py, which does the work.
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: diagnose_report
+short_description: Write the snapshot_doctor report files from the diagnose results of many hosts
+version_added: 0.1.0
+description:
+  - Runs on the controller only. Turns the registered results of M(azure_backup.snapshot_doctor.diagnose)
+    (one per host, whatever their outcome) into a report directory.
+  - C(findings.json) follows the collection's checks.md contract (schema 1); C(report.md); C(report.html),
+    one self-contained page (a colour matrix of hosts and causes, then each host's findings with evidence,
+    remedy and the article's link; everything escaped); C(junit.xml), one test case per host and check
+    (C(fail) is a failure, C(error) an error, C(skip) skipped).
+  - An unreachable host appears with C(reachable=false), no findings and an C(error) line. A host whose
+    diagnosis failed (for example an unsupported OS) appears with C(reachable=true), no findings and C(error).
+  - The directory is created (or tightened) to mode 0700; every file is written atomically with mode 0600.
+  - Secrets in evidence (SAS signatures, credentials in URLs) are redacted before anything is written.
+author:
+  - snapshot_doctor maintainers (@snapshot-doctor)
+options:
+  results:
+    description:
+      - Mapping of inventory hostname to that host's registered diagnose result (use
+        C(ignore_unreachable) on the diagnose task so unreachable hosts have one).
+    type: dict
+    required: true
+  dest:
+    description: The report directory; relative paths are relative to the controller's working directory.
+    type: path
+    default: snapshot-doctor-report
+  formats:
+    description: The files to write besides C(findings.json), which is always written.
+    type: list
+    elements: str
+    choices: [html, json, junit, markdown]
+    default: [html, json, junit, markdown]
+attributes:
+  action:
+    support: full
+    description: Runs on the controller as an action plugin; no module is sent to a host.
+  async:
+    support: none
+    description: Not supported; the diagnosis is bounded by its own timeouts.
+  bypass_host_loop:
+    support: none
+    description: Runs once per host.
+  check_mode:
+    support: full
+    description: The report is the output of a read-only diagnosis; it is written in check mode too.
+  diff_mode:
+    support: none
+    description: Writes report files only, no diff.
+  platform:
+    support: full
+    platforms: all
+    description: Runs on the controller.
+seealso:
+  - module: azure_backup.snapshot_doctor.diagnose
+"""
+
+EXAMPLES = r"""
+- name: Write the report of every host of the play
+  azure_backup.snapshot_doctor.diagnose_report:
+    results: "{{ dict(ansible_play_hosts_all | zip(ansible_play_hosts_all | map('extract', hostvars, 'diagnosis'))) }}"
+    dest: /srv/reports/snapshot-doctor
+  run_once: true
+"""
+
+RETURN = r"""
+dest:
+  description: Absolute path of the report directory.
+  returned: success
+  type: str
+files:
+  description: Paths of the files written.
+  returned: success
+  type: list
+  elements: str
+summary:
+  description:
+    - Fleet counts; C(hosts), C(unreachable), C(undiagnosed), C(hosts_by_worst) (hosts per worst status),
+      C(findings) (findings per status).
+  returned: success
+  type: dict
+lines:
+  description: One line per host, its worst status and the checks that fail, error or warn (for a terminal).
+  returned: success
+  type: list
+  elements: str
+  sample:
+    - "guest1: info"
+    - "guest2: fail - fail: agent.service; warn: agent.autoupdate"
+    - "guest3: unreachable (Failed to connect to the host via ssh)"
+hosts:
+  description:
+    - Per host C(reachable), C(worst) status, non-zero C(counts) and the check ids in C(fail), C(error) and
+      C(warn) (or C(error), the reason, for a host without findings); small enough for set_stats.
+  returned: success
+  type: dict
+"""

@@ -1,0 +1,204 @@
+"""Benchmark: wall time of the diagnose playbook against `ansible -m setup` on the same lab guests.
+
+    .venv/bin/python tests/bench/bench.py [--sizes 1,5,10] [--rounds 3] [--output tests/bench/results.md]
+
+Boots max(sizes) lab guests once (tests/lab/lab.py, agent Ready), then for each state
+(healthy; every platform endpoint blackholed with the lab's DROP faults) and each size N runs,
+against guest1..guestN, one untimed warm-up of each command and then ``rounds`` alternating timed
+runs of each, and keeps the medians. Both commands use the same forks, inventory and ssh settings.
+
+Targets (the issue's): healthy diagnosis <= 1.3 x setup; blackholed diagnosis <= setup + the
+probe timeout + 1 s. Writes a Markdown table to --output and exits 1 when a target is missed.
+Needs root (the lab); refuses a lab that is already up unless LAB_REUSE=1.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'integration'))
+
+from diagnose_runner import (  # noqa: E402
+    COLLECTIONS, REPO, VENV_BIN, ansible_env, read_findings, run_diagnose, run_setup, statuses)
+
+LAB_CLI = os.path.join(REPO, 'tests', 'lab', 'lab.py')
+# The lab faults that together blackhole every platform endpoint a guest probes (DROP: timeouts).
+BLACKHOLE_FAULTS = ('wireserver_80_drop', 'wireserver_32526_drop', 'imds_drop', 'https_drop')
+HEALTHY_RATIO_TARGET = 1.3
+BLACKHOLE_SLACK_SECONDS = 1.0
+
+
+def lab_cli(*args, **kwargs):
+    completed = subprocess.run([sys.executable, LAB_CLI] + list(args), text=True, check=False,
+                               timeout=kwargs.get('timeout', 300),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if completed.returncode != 0 and kwargs.get('check', True):
+        raise RuntimeError('lab.py %s failed:\n%s' % (' '.join(args), completed.stdout))
+    return completed
+
+
+def probe_timeout():
+    """The probe timeout the diagnosis uses by default (the collection's defaults.py)."""
+    sys.path.insert(0, COLLECTIONS)
+    from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils import defaults
+    return float(defaults.PROBE_TIMEOUT_SECONDS), defaults
+
+
+def host_pattern(size):
+    return ','.join('guest%d' % index for index in range(1, size + 1))
+
+
+def timed_pair(inventory, size, report_dir, forks):
+    """(setup seconds, diagnose seconds) of one run each; raises when either fails."""
+    pattern = host_pattern(size)
+    setup, setup_seconds = run_setup(inventory, pattern, forks=forks)
+    if setup.returncode != 0:
+        raise RuntimeError('ansible -m setup failed:\n%s' % setup.stdout[-3000:])
+    diagnose, diagnose_seconds = run_diagnose(inventory, report_dir, limit=pattern, forks=forks)
+    if diagnose.returncode != 0:
+        raise RuntimeError('the diagnose playbook failed:\n%s' % diagnose.stdout[-3000:])
+    return setup_seconds, diagnose_seconds
+
+
+def measure(inventory, size, rounds, forks, work_dir):
+    report_dir = os.path.join(work_dir, 'report-%d' % size)
+    timed_pair(inventory, size, report_dir, forks)  # warm-up: ssh control sockets, page cache
+    setups, diagnoses = [], []
+    for _round in range(rounds):
+        setup_seconds, diagnose_seconds = timed_pair(inventory, size, report_dir, forks)
+        setups.append(setup_seconds)
+        diagnoses.append(diagnose_seconds)
+    return {'size': size, 'setup': statistics.median(setups), 'diagnose': statistics.median(diagnoses),
+            'setup_runs': setups, 'diagnose_runs': diagnoses,
+            'findings': read_findings(report_dir)}
+
+
+def blackhole(guests, undo=False):
+    for index in range(1, guests + 1):
+        for fault in BLACKHOLE_FAULTS:
+            lab_cli('fault', 'undo' if undo else 'apply', fault, 'guest%d' % index, check=not undo)
+
+
+def check_blackholed(result):
+    """The blackholed runs really diagnosed blackholed endpoints (else the timing means nothing)."""
+    for index in range(1, result['size'] + 1):
+        found = statuses(result['findings'], 'guest%d' % index)
+        for check in ('connectivity.wireserver', 'connectivity.https'):
+            if found.get(check) != 'fail':
+                raise RuntimeError('guest%d: %s is %s with every endpoint blackholed'
+                                   % (index, check, found.get(check)))
+
+
+def render(results, args, timeout, defaults, lab_seconds):
+    now = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')
+    ansible_version = subprocess.run([os.path.join(VENV_BIN, 'ansible'), '--version'], text=True, check=True,
+                                     stdout=subprocess.PIPE, env=ansible_env()).stdout.splitlines()[0]
+    lines = [
+        '# Benchmark: diagnose playbook vs `ansible -m setup`',
+        '',
+        'Generated by `make bench` (tests/bench/bench.py) on %s.' % now,
+        '',
+        '- Machine: %s, %d CPUs, Python %s, %s.' % (
+            platform.platform(), os.cpu_count() or 0, platform.python_version(), ansible_version),
+        '- Lab: %d Debian 12 guests (systemd-nspawn, real waagent 2.7.3.0, agent Ready), ssh with '
+        'ControlPersist; started in %.0f s.' % (max(args.sizes), lab_seconds),
+        '- Commands, same inventory, forks=%d: `ansible guest1..N -m ansible.builtin.setup` and '
+        '`ansible-playbook azure_backup.snapshot_doctor.diagnose --limit guest1..N` (report written).'
+        % args.forks,
+        '- Per cell: one untimed warm-up of each, then %d alternating timed runs; medians shown.' % args.rounds,
+        '- Diagnosis defaults: probe timeout %.1f s, load sampling %d x %.1f s.'
+        % (timeout, defaults.LOAD_SAMPLES, defaults.LOAD_SAMPLE_INTERVAL_SECONDS),
+        '- Blackholed: the lab faults %s on every guest (DROP: every probe times out).'
+        % ', '.join('`%s`' % name for name in BLACKHOLE_FAULTS),
+        '',
+        '| state | N | setup (s) | diagnose (s) | ratio | target | met |',
+        '| --- | --- | --- | --- | --- | --- | --- |',
+    ]
+    missed = []
+    for state, rows in results:
+        for row in rows:
+            ratio = row['diagnose'] / row['setup']
+            if state == 'healthy':
+                target = 'ratio <= %.1f' % HEALTHY_RATIO_TARGET
+                met = ratio <= HEALTHY_RATIO_TARGET
+            else:
+                limit = row['setup'] + timeout + BLACKHOLE_SLACK_SECONDS
+                target = 'diagnose <= %.2f s' % limit
+                met = row['diagnose'] <= limit
+            if not met:
+                missed.append('%s N=%d' % (state, row['size']))
+            lines.append('| %s | %d | %.2f | %.2f | %.2f | %s | %s |' % (
+                state, row['size'], row['setup'], row['diagnose'], ratio, target, 'yes' if met else 'NO'))
+    lines += ['', 'Raw runs (seconds):', '']
+    for state, rows in results:
+        for row in rows:
+            lines.append('- %s N=%d: setup %s; diagnose %s' % (
+                state, row['size'], ', '.join('%.2f' % s for s in row['setup_runs']),
+                ', '.join('%.2f' % s for s in row['diagnose_runs'])))
+    lines += ['', 'Targets missed: %s.' % (', '.join(missed) if missed else 'none'), '']
+    return '\n'.join(lines), missed
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--sizes', default='1,5,10', type=lambda text: sorted(int(n) for n in text.split(',')))
+    parser.add_argument('--rounds', default=3, type=int)
+    parser.add_argument('--forks', default=10, type=int)
+    parser.add_argument('--output', default=os.path.join(HERE, 'results.md'))
+    args = parser.parse_args(argv)
+    if os.geteuid() != 0:
+        parser.error('the lab needs root')
+    timeout, defaults = probe_timeout()
+
+    status = json.loads(lab_cli('status').stdout)
+    reuse = os.environ.get('LAB_REUSE') == '1'
+    if status.get('up') and not reuse:
+        parser.error('the lab is already up; stop it (make lab-down) or set LAB_REUSE=1')
+    started = False
+    work_dir = tempfile.mkdtemp(prefix='snapshot-doctor-bench-')
+    try:
+        if not status.get('up'):
+            started = True
+            lab_cli('up', '--guests', str(max(args.sizes)), '--wait-agent', timeout=900)
+        state = json.loads(lab_cli('status').stdout)
+        with open(state['state_file']) as handle:
+            lab_seconds = json.load(handle).get('up_seconds') or 0
+        inventory = state['inventory']
+        results = []
+        healthy = []
+        for size in args.sizes:
+            healthy.append(measure(inventory, size, args.rounds, args.forks, work_dir))
+            print('healthy N=%d: setup %.2f s, diagnose %.2f s' % (size, healthy[-1]['setup'],
+                                                                   healthy[-1]['diagnose']), flush=True)
+        results.append(('healthy', healthy))
+        blackhole(max(args.sizes))
+        try:
+            blackholed = []
+            for size in args.sizes:
+                blackholed.append(measure(inventory, size, args.rounds, args.forks, work_dir))
+                check_blackholed(blackholed[-1])
+                print('blackholed N=%d: setup %.2f s, diagnose %.2f s' % (
+                    size, blackholed[-1]['setup'], blackholed[-1]['diagnose']), flush=True)
+            results.append(('blackholed', blackholed))
+        finally:
+            blackhole(max(args.sizes), undo=True)
+        text, missed = render(results, args, timeout, defaults, lab_seconds)
+        with open(args.output, 'w') as handle:
+            handle.write(text)
+        print(text)
+        return 1 if missed else 0
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
+        if started:
+            lab_cli('down', check=False)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

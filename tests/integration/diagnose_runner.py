@@ -1,0 +1,84 @@
+"""Run the diagnose playbook and `ansible -m setup` from the working tree; shared by the lab
+integration tests and the benchmark (tests/bench/bench.py).
+
+The collection is found through .build/collections (tests/conftest.py creates the link), so
+playbooks run the code of this checkout, not an installed copy.
+"""
+import json
+import os
+import subprocess
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+VENV_BIN = os.path.join(REPO, '.venv', 'bin')
+COLLECTIONS = os.path.join(REPO, '.build', 'collections')
+PLAYBOOK = 'azure_backup.snapshot_doctor.diagnose'
+
+
+def ensure_collection_link():
+    link = os.path.join(COLLECTIONS, 'ansible_collections', 'azure_backup', 'snapshot_doctor')
+    if not os.path.exists(link):
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        os.symlink(os.path.relpath(REPO, os.path.dirname(link)), link)
+
+
+def ansible_env(forks=10):
+    ensure_collection_link()
+    env = dict(os.environ)
+    env.update({
+        'PATH': VENV_BIN + os.pathsep + env.get('PATH', ''),
+        'ANSIBLE_COLLECTIONS_PATH': COLLECTIONS,
+        'ANSIBLE_FORKS': str(forks),
+        'ANSIBLE_NOCOLOR': '1',
+        'ANSIBLE_RETRY_FILES_ENABLED': 'false',
+    })
+    return env
+
+
+def _run(argv, env, cwd, timeout):
+    started = time.monotonic()
+    completed = subprocess.run(argv, env=env, cwd=cwd, timeout=timeout, text=True, check=False,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return completed, time.monotonic() - started
+
+
+def run_diagnose(inventory, report_dir, limit=None, extra_vars=None, tags=None, check=False,
+                 forks=10, timeout=300):
+    """ansible-playbook azure_backup.snapshot_doctor.diagnose; returns (CompletedProcess, seconds).
+
+    ``inventory`` is a path or a list of paths (later ones add hosts to earlier ones).
+    """
+    argv = [os.path.join(VENV_BIN, 'ansible-playbook'), PLAYBOOK]
+    for path in ([inventory] if isinstance(inventory, str) else inventory):
+        argv += ['-i', str(path)]
+    argv += ['-e', json.dumps(dict({'diagnose_report_dir': str(report_dir)}, **(extra_vars or {})))]
+    if limit:
+        argv += ['--limit', limit]
+    if tags:
+        argv += ['--tags', tags]
+    if check:
+        argv.append('--check')
+    return _run(argv, ansible_env(forks), REPO, timeout)
+
+
+def run_setup(inventory, pattern='all', forks=10, timeout=300):
+    """ansible PATTERN -m setup; returns (CompletedProcess, seconds)."""
+    argv = [os.path.join(VENV_BIN, 'ansible'), pattern, '-i', inventory, '-m', 'ansible.builtin.setup']
+    return _run(argv, ansible_env(forks), REPO, timeout)
+
+
+def read_findings(report_dir):
+    with open(os.path.join(str(report_dir), 'findings.json')) as handle:
+        return json.load(handle)
+
+
+def statuses(document, host):
+    """check id -> status for one host of a findings.json document."""
+    return dict((finding['check'], finding['status']) for finding in document['hosts'][host]['findings'])
+
+
+def finding(document, host, check):
+    for item in document['hosts'][host]['findings']:
+        if item['check'] == check:
+            return item
+    raise KeyError('%s has no finding %s' % (host, check))

@@ -1,0 +1,115 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The diagnose_report action: registered results of every outcome -> the report directory."""
+from __future__ import absolute_import, division, print_function
+
+import json
+import os
+import stat
+import xml.etree.ElementTree as ET
+
+import pytest
+from unittest.mock import MagicMock
+
+from ansible.errors import AnsibleActionFail
+from ansible.playbook.task import Task
+
+from ansible_collections.azure_backup.snapshot_doctor.plugins.action.diagnose_report import ActionModule
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.findings import (
+    make_finding, summarize)
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.report import collection_version
+
+__metaclass__ = type
+
+PLATFORM = {'os': 'linux', 'distribution': 'debian', 'version': '12', 'azure_vm': True}
+
+
+def _diagnosed(findings):
+    return {'changed': False, 'findings': findings, 'summary': summarize(findings), 'platform': PLATFORM}
+
+
+RESULTS = {
+    'healthy': _diagnosed([make_finding('platform.azure', 'pass', 'ok'),
+                           make_finding('agent.service', 'pass', 'running')]),
+    'broken': _diagnosed([make_finding('platform.azure', 'pass', 'ok'),
+                          make_finding('agent.service', 'fail', 'walinuxagent.service is inactive'),
+                          make_finding('agent.autoupdate', 'warn', 'AutoUpdate.Enabled is n')]),
+    'down': {'unreachable': True, 'changed': False,
+             'msg': 'Failed to connect to the host via ssh: connect to host 10.213.0.99 port 22: No route'},
+    'windows': {'failed': True, 'unsupported': True, 'msg': 'Windows hosts are not yet supported',
+                'platform': {'os': 'windows', 'distribution': None, 'version': None, 'azure_vm': None}},
+    'crashed': {'failed': True, 'msg': 'MODULE FAILURE: /usr/bin/python3: not found'},
+    'skipped': {'skipped': True, 'changed': False, 'skip_reason': 'Conditional result was False'},
+    'no_result': {},
+}
+
+
+def run_report(args, check_mode=False):
+    task = MagicMock(Task)
+    task.args = args
+    task.action = 'azure_backup.snapshot_doctor.diagnose_report'
+    task.check_mode = check_mode
+    task.async_val = 0
+    connection = MagicMock()
+    connection._shell.tmpdir = None
+    plugin = ActionModule(task, connection, MagicMock(), loader=None, templar=None, shared_loader_obj=None)
+    return plugin.run(task_vars={})
+
+
+def test_every_outcome_lands_in_the_report(tmp_path):
+    dest = tmp_path / 'report'
+    result = run_report({'results': RESULTS, 'dest': str(dest)}, check_mode=True)
+    assert result['changed'] is True and result['dest'] == str(dest)
+    assert sorted(os.listdir(str(dest))) == ['findings.json', 'junit.xml', 'report.html', 'report.md']
+    assert stat.S_IMODE(os.stat(str(dest)).st_mode) == 0o700
+    for path in result['files']:
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+    document = json.loads((dest / 'findings.json').read_text())
+    assert document['schema'] == 1 and document['collection_version'] == collection_version()
+    hosts = document['hosts']
+    assert sorted(hosts) == sorted(RESULTS)
+    assert hosts['down'] == {'reachable': False, 'platform': None, 'findings': [],
+                             'error': RESULTS['down']['msg']}
+    assert hosts['windows']['reachable'] is True and hosts['windows']['findings'] == []
+    assert 'not yet supported' in hosts['windows']['error']
+    assert hosts['crashed']['error'].startswith('MODULE FAILURE')
+    assert hosts['skipped']['error'] == 'diagnosis skipped: Conditional result was False'
+    assert hosts['no_result']['error'] == 'no diagnosis result for this host'
+    assert [f['status'] for f in hosts['broken']['findings']] == ['pass', 'fail', 'warn']
+    assert 'error' not in hosts['healthy']
+
+    assert result['summary']['hosts'] == 7 and result['summary']['unreachable'] == 1
+    assert result['summary']['undiagnosed'] == 4
+    assert result['hosts']['broken'] == {'reachable': True, 'worst': 'fail',
+                                         'counts': {'fail': 1, 'warn': 1, 'pass': 1},
+                                         'fail': ['agent.service'], 'error': [],
+                                         'warn': ['agent.autoupdate']}
+    assert result['hosts']['down']['reachable'] is False and result['hosts']['down']['worst'] is None
+
+    junit = ET.parse(str(dest / 'junit.xml')).getroot()
+    assert junit.get('tests') == '10' and junit.get('failures') == '1' and junit.get('errors') == '5'
+
+
+def test_formats_and_defaults(tmp_path, monkeypatch):
+    monkeypatch.chdir(str(tmp_path))
+    result = run_report({'results': {'healthy': RESULTS['healthy']}, 'formats': ['junit']})
+    assert result['dest'] == str(tmp_path / 'snapshot-doctor-report')
+    assert sorted(os.listdir(result['dest'])) == ['findings.json', 'junit.xml']
+
+
+@pytest.mark.parametrize('args, message', [
+    ({}, 'results'),
+    ({'results': {}, 'formats': ['pdf']}, 'formats'),
+    ({'results': 'not a dict'}, 'results'),
+])
+def test_invalid_options(args, message):
+    with pytest.raises(AnsibleActionFail, match=message):
+        run_report(args)
+
+
+def test_unwritable_destination_is_a_clear_failure(tmp_path):
+    blocker = tmp_path / 'file'
+    blocker.write_text('x')
+    with pytest.raises(AnsibleActionFail, match='Cannot write the report into'):
+        run_report({'results': {}, 'dest': str(blocker / 'sub')})

@@ -1,0 +1,185 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+import json
+import os
+
+import pytest
+
+from ansible.module_utils import basic
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux import dhcp as dhcp_facts
+from ansible_collections.azure_backup.snapshot_doctor.plugins.modules import guest_dhcp
+from .remediation_helpers import ModuleExit, run_module
+
+IFUPDOWN_STATIC = """# The loopback network interface
+auto lo
+iface lo inet loopback
+
+auto eth0
+iface eth0 inet static
+    address 10.213.0.11/24
+    gateway 10.213.0.1
+    dns-nameservers 10.213.0.1
+
+iface eth1 inet static
+    address 192.168.5.5
+"""
+
+
+def _methods(entries, interface='eth0'):
+    return [entry['method'] for entry in entries if entry['interface'] == interface]
+
+
+def test_ifupdown_static_becomes_dhcp_and_other_stanzas_stay():
+    after = guest_dhcp.rewrite_ifupdown(IFUPDOWN_STATIC, 'eth0')
+    assert 'iface eth0 inet dhcp' in after
+    assert 'address 10.213.0.11/24' not in after and 'gateway 10.213.0.1' not in after
+    assert 'dns-nameservers 10.213.0.1' in after  # not an addressing option: kept
+    assert 'iface eth1 inet static\n    address 192.168.5.5' in after
+    # The facts gatherer now sees DHCP on eth0 and still static on eth1.
+    entries = dhcp_facts.parse_ifupdown(after, '/etc/network/interfaces')
+    assert _methods(entries) == ['dhcp'] and _methods(entries, 'eth1') == ['static']
+    assert guest_dhcp.rewrite_ifupdown(after, 'eth0') == after
+
+
+NETPLAN_STATIC = """network:
+  version: 2
+  ethernets:
+    eth0:
+      addresses: [10.213.0.11/24, "fd00::11/64"]
+      gateway4: 10.213.0.1
+      routes:
+        - to: default
+          via: 10.213.0.1
+        - to: 10.50.0.0/16
+          via: 10.213.0.9
+      nameservers:
+        addresses: [10.213.0.1]
+"""
+
+
+def test_netplan_static_becomes_dhcp4_keeping_ipv6_and_other_routes():
+    pytest.importorskip('yaml')
+    import yaml
+    after = guest_dhcp.rewrite_netplan(NETPLAN_STATIC, 'eth0')
+    device = yaml.safe_load(after)['network']['ethernets']['eth0']
+    assert device['dhcp4'] is True
+    assert device['addresses'] == ['fd00::11/64']
+    assert 'gateway4' not in device
+    assert device['routes'] == [{'to': '10.50.0.0/16', 'via': '10.213.0.9'}]
+    assert device['nameservers'] == {'addresses': ['10.213.0.1']}
+    entries = dhcp_facts.netplan_entries(yaml.safe_load(after)['network'], 'netplan', 'x.yaml')
+    assert _methods(entries) == ['dhcp']
+    assert guest_dhcp.rewrite_netplan(after, 'eth0') == after
+
+
+NETWORKD_STATIC = """[Match]
+Name=eth0
+
+[Network]
+Address=10.213.0.11/24
+Gateway=10.213.0.1
+Address=fd00::11/64
+DNS=10.213.0.1
+"""
+
+
+def test_networkd_static_becomes_dhcp():
+    after = guest_dhcp.rewrite_networkd(NETWORKD_STATIC, 'eth0')
+    assert after == '[Match]\nName=eth0\n\n[Network]\nAddress=fd00::11/64\nDNS=10.213.0.1\nDHCP=ipv4\n'
+    assert _methods(dhcp_facts.parse_networkd(after, 'x.network')) == ['dhcp']
+    assert guest_dhcp.rewrite_networkd(after, 'eth0') == after
+
+
+def test_networkd_address_section_and_ipv6_dhcp():
+    text = '[Match]\nName=eth0\n[Network]\nDHCP=ipv6\n[Address]\nAddress=10.0.0.4/24\n[Link]\nMTUBytes=1400\n'
+    after = guest_dhcp.rewrite_networkd(text, 'eth0')
+    assert after == '[Match]\nName=eth0\n[Network]\nDHCP=yes\n[Link]\nMTUBytes=1400\n'
+
+
+def test_networkmanager_manual_becomes_auto():
+    text = ('[connection]\nid=eth0\ntype=ethernet\ninterface-name=eth0\n\n[ipv4]\nmethod=manual\n'
+            'address1=10.213.0.11/24,10.213.0.1\ndns=10.213.0.1;\n\n[ipv6]\nmethod=auto\n')
+    after = guest_dhcp.rewrite_networkmanager(text, 'eth0')
+    assert '[ipv4]\nmethod=auto\ndns=10.213.0.1;\n' in after and 'address1' not in after
+    assert '[ipv6]\nmethod=auto' in after
+    assert _methods(dhcp_facts.parse_nmconnection(after, 'x.nmconnection')) == ['dhcp']
+
+
+def test_ifcfg_static_becomes_dhcp():
+    text = 'DEVICE=eth0\nBOOTPROTO=none\nIPADDR=10.213.0.11\nPREFIX=24\nGATEWAY=10.213.0.1\nONBOOT=yes\n'
+    after = guest_dhcp.rewrite_ifcfg(text, 'eth0')
+    assert after == 'DEVICE=eth0\nBOOTPROTO=dhcp\nONBOOT=yes\n'
+    assert _methods(dhcp_facts.parse_ifcfg(after, '/etc/sysconfig/network-scripts/ifcfg-eth0')) == ['dhcp']
+
+
+@pytest.fixture
+def interfaces_file(tmp_path, monkeypatch):
+    """Point the ifupdown gatherer at a temporary file; nothing applies it (no ifstate)."""
+    path = tmp_path / 'interfaces'
+    path.write_text(IFUPDOWN_STATIC)
+    monkeypatch.setattr(dhcp_facts, 'IFUPDOWN_FILES', (str(path),))
+    monkeypatch.setattr(dhcp_facts, 'IFUPDOWN_DIRS', ())
+    for name in ('NETPLAN_DIRS', 'NETWORKD_DIRS', 'NM_DIRS', 'IFCFG_DIRS', 'CLOUD_INIT_DIRS', 'CLOUD_INIT_FILES'):
+        monkeypatch.setattr(dhcp_facts, name, ())
+    monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path', lambda self, name, *a, **k: None)
+    return path
+
+
+def test_main_backs_up_rewrites_and_is_idempotent(interfaces_file, tmp_path):
+    backups = tmp_path / 'backups'
+    args = {'interface': 'eth0', 'backup_dir': str(backups)}
+    result = run_module(guest_dhcp.main, args)
+    assert result['changed'] is True and result['rollback_id'] == ''  # nothing running to apply to
+    assert 'iface eth0 inet dhcp' in interfaces_file.read_text()
+    backup = result['files'][0]['backup']
+    with open(backup) as handle:
+        assert handle.read() == IFUPDOWN_STATIC
+    assert oct(os.stat(str(backups)).st_mode & 0o777) == '0o700'
+    assert run_module(guest_dhcp.main, args)['changed'] is False
+
+
+def test_check_mode_shows_the_diff_and_changes_nothing(interfaces_file, tmp_path):
+    result = run_module(guest_dhcp.main, {'interface': 'eth0', 'backup_dir': str(tmp_path / 'b')},
+                        check_mode=True, diff=True)
+    assert result['changed'] is True
+    assert 'inet dhcp' in result['diff'][0]['after']
+    assert interfaces_file.read_text() == IFUPDOWN_STATIC
+    assert not (tmp_path / 'b').exists()
+
+
+def test_confirm_of_a_rolled_back_change_fails(tmp_path):
+    directory = tmp_path / '20261122T040000Z-1'
+    directory.mkdir()
+    (directory / 'state').write_text('rolled_back')
+    with pytest.raises(ModuleExit) as info:
+        run_module(guest_dhcp.main, {'confirm': '20261122T040000Z-1', 'backup_dir': str(tmp_path)})
+    assert 'already rolled back' in info.value.result['msg']
+
+
+def test_confirm_rejects_a_path(tmp_path):
+    with pytest.raises(ModuleExit) as info:
+        run_module(guest_dhcp.main, {'confirm': '../../etc', 'backup_dir': str(tmp_path)})
+    assert 'rollback id' in info.value.result['msg']
+
+
+def test_helper_rolls_back_without_confirmation_and_keeps_with_it(tmp_path):
+    """Run the real helper program with a short timeout, both ways."""
+    import subprocess
+    import sys
+    for confirm in (False, True):
+        work = tmp_path / ('confirm' if confirm else 'rollback')
+        work.mkdir()
+        (work / 'config').write_text('new\n')
+        (work / 'backup').write_text('old\n')
+        manifest = {'files': [{'file': str(work / 'config'), 'backup': str(work / 'backup')}],
+                    'apply': [['touch', str(work / 'applied')]], 'delay': 0, 'timeout': 2,
+                    'confirm_file': str(work / 'confirmed'), 'state_file': str(work / 'state')}
+        (work / 'manifest.json').write_text(json.dumps(manifest))
+        if confirm:
+            (work / 'confirmed').write_text('yes')
+        subprocess.check_call([sys.executable, '-c', guest_dhcp.HELPER, str(work / 'manifest.json')], timeout=20)
+        assert (work / 'applied').exists()
+        if confirm:
+            assert (work / 'state').read_text() == 'confirmed' and (work / 'config').read_text() == 'new\n'
+        else:
+            assert (work / 'state').read_text() == 'rolled_back' and (work / 'config').read_text() == 'old\n'
