@@ -186,6 +186,8 @@ def _connectivity_dns(ctx):
     if not probes:
         raise _Skip('no HTTPS endpoint name to resolve')
     status, evidence, failed = _some_all_none('connectivity.dns', probes, 'name', None)
+    resolvers = ctx.section('connectivity').get('resolvers') or {}
+    evidence['nameservers'] = resolvers.get('nameservers')
     if status == 'pass':
         return _finding('connectivity.dns', 'pass', 'every endpoint name resolves', evidence)
     proxy = ctx.section('connectivity').get('proxy') or {}
@@ -645,6 +647,11 @@ def _snapshot_dhcp(ctx):
     methods = sorted(set(source['method'] for source in matching))
     files = ', '.join('%s (%s: %s)' % (source.get('file'), source.get('kind'), source.get('method'))
                       for source in matching)
+    unread = '; '.join('%s (%s)' % (item.get('file'), item.get('message')) for item in (dhcp.get('errors') or [])[:3])
+    if methods == ['dhcp'] and unread:
+        # An unread file may hold a static configuration that wins: not certain enough for a pass.
+        return _finding('snapshot.dhcp', 'warn', '%s is configured by DHCP in %s, but some configuration could '
+                        'not be read: %s' % (interface, files, unread), evidence)
     if methods == ['dhcp']:
         return _finding('snapshot.dhcp', 'pass', '%s is configured by DHCP in %s' % (interface, files), evidence)
     remedy = ('Configure %s by DHCP inside the guest and set a static private IP on the Azure NIC '
@@ -655,9 +662,9 @@ def _snapshot_dhcp(ctx):
     if methods:
         return _finding('snapshot.dhcp', 'warn', 'the configuration sources disagree for %s: %s'
                         % (interface, files), evidence, remedy)
-    if dhcp.get('errors'):
-        return _finding('snapshot.dhcp', 'warn', 'no readable configuration for %s (%s)'
-                        % (interface, '; '.join(item.get('message', '') for item in dhcp['errors'][:3])), evidence)
+    if unread:
+        return _finding('snapshot.dhcp', 'warn', 'no readable configuration for %s: %s' % (interface, unread),
+                        evidence)
     return _finding('snapshot.dhcp', 'warn', 'no network configuration found for %s' % interface, evidence)
 
 

@@ -26,22 +26,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'integration'))
 
 from diagnose_runner import (  # noqa: E402
-    COLLECTIONS, REPO, VENV_BIN, ansible_env, read_findings, run_diagnose, run_setup, statuses)
+    COLLECTIONS, VENV_BIN, ansible_env, foreign_lab, lab_cli, read_findings, run_diagnose, run_setup,
+    statuses)
 
-LAB_CLI = os.path.join(REPO, 'tests', 'lab', 'lab.py')
 # The lab faults that together blackhole every platform endpoint a guest probes (DROP: timeouts).
 BLACKHOLE_FAULTS = ('wireserver_80_drop', 'wireserver_32526_drop', 'imds_drop', 'https_drop')
 HEALTHY_RATIO_TARGET = 1.3
 BLACKHOLE_SLACK_SECONDS = 1.0
-
-
-def lab_cli(*args, **kwargs):
-    completed = subprocess.run([sys.executable, LAB_CLI] + list(args), text=True, check=False,
-                               timeout=kwargs.get('timeout', 300),
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    if completed.returncode != 0 and kwargs.get('check', True):
-        raise RuntimeError('lab.py %s failed:\n%s' % (' '.join(args), completed.stdout))
-    return completed
 
 
 def probe_timeout():
@@ -165,6 +156,9 @@ def main(argv=None):
     work_dir = tempfile.mkdtemp(prefix='snapshot-doctor-bench-')
     try:
         if not status.get('up'):
+            other = foreign_lab()
+            if other:
+                parser.error('another lab runs on this machine (%s); wait for it to stop' % other)
             started = True
             lab_cli('up', '--guests', str(max(args.sizes)), '--wait-agent', timeout=900)
         state = json.loads(lab_cli('status').stdout)

@@ -6,7 +6,6 @@ unless LAB_REUSE=1 says that lab may be used and left running.
 """
 import json
 import os
-import subprocess
 import sys
 
 import pytest
@@ -15,21 +14,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
-from diagnose_runner import REPO  # noqa: E402
-
-LAB_CLI = os.path.join(REPO, 'tests', 'lab', 'lab.py')
-
-
-def lab_cli(*args, **kwargs):
-    """Run the lab CLI; raise with its output when it fails."""
-    timeout = kwargs.pop('timeout', 300)
-    check = kwargs.pop('check', True)
-    completed = subprocess.run([sys.executable, LAB_CLI] + list(args), text=True, timeout=timeout, check=False,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    if check and completed.returncode != 0:
-        raise RuntimeError('lab.py %s failed (%d):\n%s' % (' '.join(args), completed.returncode,
-                                                           completed.stdout))
-    return completed
+from diagnose_runner import foreign_lab, lab_cli  # noqa: E402
 
 
 def lab_status():
@@ -67,6 +52,9 @@ def start_lab(guests):
     started = False
     try:
         if not status.get('up'):
+            other = foreign_lab()
+            if other:
+                pytest.fail('another lab runs on this machine (%s); wait for it to stop' % other)
             lab_cli('up', '--guests', str(guests), '--wait-agent', timeout=900)
             started = True
         yield Lab(lab_status())

@@ -1,18 +1,56 @@
-"""Run the diagnose playbook and `ansible -m setup` from the working tree; shared by the lab
-integration tests and the benchmark (tests/bench/bench.py).
+"""Drive the lab and run the diagnose playbook and `ansible -m setup` from the working tree; shared
+by the lab integration tests and the benchmark (tests/bench/bench.py).
 
 The collection is found through .build/collections (tests/conftest.py creates the link), so
-playbooks run the code of this checkout, not an installed copy.
+playbooks run the code of this checkout, not an installed copy. SNAPSHOT_LAB_DIR points at another
+copy of tests/lab (one whose snapshot_lab/config.py uses other names and another subnet), so that
+a developer can run these tests while the default lab is busy.
 """
 import json
 import os
 import subprocess
+import sys
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 VENV_BIN = os.path.join(REPO, '.venv', 'bin')
 COLLECTIONS = os.path.join(REPO, '.build', 'collections')
 PLAYBOOK = 'azure_backup.snapshot_doctor.diagnose'
+LAB_DIR = os.environ.get('SNAPSHOT_LAB_DIR') or os.path.join(REPO, 'tests', 'lab')
+LAB_CLI = os.path.join(LAB_DIR, 'lab.py')
+
+
+def lab_config():
+    """The lab's config module (names, addresses) of the lab these tests drive."""
+    if LAB_DIR not in sys.path:
+        sys.path.insert(0, LAB_DIR)
+    from snapshot_lab import config
+    return config
+
+
+def lab_cli(*args, **kwargs):
+    """Run the lab CLI; raise with its output when it fails (unless check=False)."""
+    completed = subprocess.run([sys.executable, LAB_CLI] + list(args), text=True, check=False,
+                               timeout=kwargs.get('timeout', 300),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if kwargs.get('check', True) and completed.returncode != 0:
+        raise RuntimeError('lab.py %s failed (%d):\n%s' % (' '.join(args), completed.returncode,
+                                                           completed.stdout))
+    return completed
+
+
+def foreign_lab():
+    """What shows that a lab is running on this machine (any instance), or None.
+
+    Two labs share the lab subnet, so a second one would steal the first one's routes; the
+    integration tests and the benchmark only start a lab when none runs.
+    """
+    config = lab_config()
+    routes = subprocess.run(['ip', '-o', 'route', 'show', 'to', config.SUBNET], text=True, check=False,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout.strip()
+    if routes:
+        return 'a route to the lab subnet exists: %s' % routes
+    return None
 
 
 def ensure_collection_link():

@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 import ipaddress
 import os
 import shlex
+import time
 
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils import defaults, probes
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux.agent import (
@@ -214,6 +215,20 @@ def _ruleset(host, argv):
     return ok(exists=True, command=' '.join(argv), output=result.stdout[:MAX_RULESET_CHARS])
 
 
+def gather_resolvers(host):
+    """The name servers of /etc/resolv.conf (what the DNS probes used)."""
+    path = '/etc/resolv.conf'
+    text, _size, problem = host.read_text(path, max_bytes=64 * 1024)
+    if problem:
+        return error(problem, path=path)
+    servers = []
+    for line in (text or '').splitlines():
+        words = line.split()
+        if len(words) >= 2 and words[0] == 'nameserver':
+            servers.append(words[1])
+    return ok(path=path, exists=text is not None, nameservers=servers)
+
+
 def gather_firewall(host):
     return ok(iptables=_ruleset(host, ['iptables-save']),
               nft=_ruleset(host, ['nft', 'list', 'ruleset']))
@@ -272,11 +287,12 @@ def gather_connectivity(host, platform, options=None, agent_names=None):
     if effective:
         planned.append(('proxy', _tcp(effective['host'], effective['port'])))
 
+    started = time.monotonic()
     records = probes.run_probes([probe for _group, probe in planned], timeout) if planned else []
+    elapsed = round(time.monotonic() - started, 3)
     groups = {'wireserver': [], 'imds': [], 'dns': [], 'https': [], 'proxy': []}
     for (group, _probe), record in zip(planned, records):
         groups[group].append(record)
-    elapsed = max([record['seconds'] or 0 for record in records] or [0])
     if effective:
         proxy['probe'] = groups['proxy'][0]
 
@@ -298,4 +314,5 @@ def gather_connectivity(host, platform, options=None, agent_names=None):
         https=group('https', 'https'),
         route=wireserver_route,
         firewall=gather_firewall(host),
+        resolvers=gather_resolvers(host),
     )

@@ -157,12 +157,20 @@ def _comm(pid):
 
 
 def _start_time(pid):
-    """Field 22 of /proc/PID/stat: tells a recycled pid from ours."""
+    """Field 22 of /proc/PID/stat (tells a recycled pid from ours); None once the process is
+    gone or a zombie waiting to be reaped."""
     try:
         with open("/proc/%d/stat" % pid) as handle:
-            return int(handle.read().rsplit(")", 1)[1].split()[19])
-    except (OSError, IndexError, ValueError):
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
         return None
+    if fields[0] in ("Z", "X"):
+        return None
+    return int(fields[19])
+
+
+def is_alive(pid):
+    return _start_time(pid) is not None
 
 
 def is_ours(pid, start_time):

@@ -1,5 +1,7 @@
 """Lab lifecycle: up, down, status, faults, inventory. State lives in config.STATE_FILE (lab.json)."""
 import concurrent.futures
+import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -33,6 +35,15 @@ def save_state(state):
         json.dump(state, handle, indent=2, sort_keys=True)
     os.chmod(temporary, 0o600)
     os.replace(temporary, config.STATE_FILE)
+
+
+@contextlib.contextmanager
+def state_lock():
+    """Serialise read-modify-write of lab.json between concurrent CLI calls and tests."""
+    os.makedirs(config.STATE_DIR, mode=0o700, exist_ok=True)
+    with open(os.path.join(config.STATE_DIR, "lab.lock"), "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 def is_up():
@@ -223,7 +234,12 @@ def write_inventory(state):
 
 # ----------------------------------------------------------------- faults ----
 def apply_fault(fault_name, guest_name, state=None):
-    state = state or _require_state()
+    with state_lock():
+        return _apply_fault(fault_name, guest_name, state)
+
+
+def _apply_fault(fault_name, guest_name, state):
+    state = _require_state() if state is None else state
     fault = faults.get(fault_name)
     get_guest(state, guest_name)
     record = state["guests"][guest_name]
@@ -237,7 +253,12 @@ def apply_fault(fault_name, guest_name, state=None):
 
 
 def undo_fault(fault_name, guest_name, state=None):
-    state = state or _require_state()
+    with state_lock():
+        return _undo_fault(fault_name, guest_name, state)
+
+
+def _undo_fault(fault_name, guest_name, state):
+    state = _require_state() if state is None else state
     fault = faults.get(fault_name)
     get_guest(state, guest_name)
     fault.undo(fault_context(state, guest_name))
@@ -326,8 +347,11 @@ def leftover_report():
         found["mounts"] = guests.lab_mounts()
     if os.path.exists("/sys/class/net/" + config.CONTROLLER_VETH):
         found["links"] = [config.CONTROLLER_VETH]
-    nspawn = subprocess.run(["pgrep", "-f", config.NSPAWN], text=True, stdout=subprocess.PIPE,
-                            check=False).stdout.split()
+    # Only nspawns booting a tree under this lab's state dir (other labs may share the binary).
+    pattern = "--directory %s/" % os.path.realpath(config.GUESTS_DIR)
+    nspawn = [pid for pid in subprocess.run(["pgrep", "-f", "--", pattern], text=True,
+                                            stdout=subprocess.PIPE, check=False).stdout.split()
+              if guests.is_alive(int(pid))]
     if nspawn:
         found["nspawn_pids"] = nspawn
     return found

@@ -5,6 +5,7 @@ config.CACHE_DIR (default /var/cache/snapshot-doctor-lab, override with LAB_CACH
 template-<hash>/rootfs; a change to the recipe gives a new hash and so a rebuild. Stale templates
 are removed after a successful build.
 """
+import fcntl
 import hashlib
 import os
 import shutil
@@ -76,13 +77,20 @@ def _in_chroot(root, argv):
 
 
 def build(force=False):
-    """Build the template unless a build of the same recipe is cached. Returns the rootfs path."""
+    """Build the template unless a build of the same recipe is cached. Returns the rootfs path.
+    Concurrent callers wait for one another (a lock file in the cache directory)."""
+    os.makedirs(config.CACHE_DIR, mode=0o755, exist_ok=True)
+    with open(os.path.join(config.CACHE_DIR, "build.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _build(force)
+
+
+def _build(force):
     target = template_dir()
     if is_built() and not force:
         print("template: cached at %s" % target, file=sys.stderr)
         return rootfs()
     started = time.monotonic()
-    os.makedirs(config.CACHE_DIR, mode=0o755, exist_ok=True)
     work = target + ".partial"
     shutil.rmtree(work, ignore_errors=True)
     root = os.path.join(work, "rootfs")
@@ -124,5 +132,5 @@ def _remove_stale_templates(keep):
         return   # a running lab may have its overlays on an older template
     for entry in os.listdir(config.CACHE_DIR):
         path = os.path.join(config.CACHE_DIR, entry)
-        if entry.startswith("template-") and path != keep:
+        if entry.startswith("template-") and path != keep and os.path.isdir(path):
             shutil.rmtree(path, ignore_errors=True)

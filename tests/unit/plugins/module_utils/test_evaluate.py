@@ -90,6 +90,14 @@ def test_healthy_guest_passes_every_guest_check():
     ('https_drop', {'connectivity.https': 'fail', 'connectivity.dns': 'pass', 'connectivity.wireserver': 'pass'}),
     ('imds_drop', {'connectivity.imds': 'warn', 'connectivity.wireserver': 'pass'}),
     ('extension_old', {'extension.version': 'fail', 'extension.stale': 'pass'}),
+    ('extensions_disabled', {'agent.extensions_enabled': 'fail', 'agent.autoupdate': 'pass'}),
+    ('restart_no', {'agent.autorestart': 'warn', 'agent.service': 'pass'}),
+    ('logs_verbose', {'agent.verbose_logging': 'info'}),
+    ('extension_two_versions', {'extension.stale': 'warn', 'extension.version': 'pass'}),
+    ('static_ip_netplan', {'snapshot.dhcp': 'warn'}),  # netplan YAML unreadable without PyYAML
+    ('static_ip_networkd', {'snapshot.dhcp': 'warn'}),  # ifupdown says dhcp, networkd says static
+    ('extension_missing', {'extension.installed': 'info', 'extension.version': 'skip', 'extension.status': 'skip',
+                           'extension.stale': 'skip'}),
 ])
 def test_recorded_faults(fault, expected):
     findings = by_check(evaluator.evaluate(lab_facts(fault), ASSUME_AZURE))
@@ -105,6 +113,13 @@ def test_recorded_blackholes_time_out_and_refusals_do_not():
     assert refused['timed_out'] is False and 'refused' in refused['error']
     stage = lab_facts('proxy_down')['connectivity']
     assert stage['elapsed_seconds'] <= stage['timeout_seconds'] + 1
+
+
+def test_recorded_static_configurations_name_their_files():
+    findings = by_check(evaluator.evaluate(lab_facts('static_ip_netplan'), ASSUME_AZURE))
+    assert '/etc/netplan/50-cloud-init.yaml (PyYAML is not installed' in findings['snapshot.dhcp']['summary']
+    findings = by_check(evaluator.evaluate(lab_facts('static_ip_networkd'), ASSUME_AZURE))
+    assert '/etc/systemd/network/10-eth0.network (networkd: static)' in findings['snapshot.dhcp']['summary']
 
 
 def test_recorded_extension_error_carries_code_and_message():
@@ -364,6 +379,11 @@ CASES = [
     ('snapshot.dhcp', _dhcp(('ifupdown', 'eth0', 'dhcp'), ('netplan', 'eth*', 'static')), {}, 'warn', 'disagree'),
     ('snapshot.dhcp', _dhcp(('networkd', 've-*', 'static'), ('ifupdown', 'eth0', 'dhcp')), {}, 'pass', 'DHCP'),
     ('snapshot.dhcp', _dhcp(('ifupdown', 'eth1', 'static')), {}, 'warn', 'no network configuration found'),
+    ('snapshot.dhcp', _both(_dhcp(('ifupdown', 'eth0', 'dhcp')),
+                            _set(('dhcp', 'errors'), [{'file': '/etc/netplan/1.yaml', 'message': 'malformed YAML'}])),
+     {}, 'warn', 'could not be read: /etc/netplan/1.yaml (malformed YAML)'),
+    ('snapshot.dhcp', _both(_dhcp(), _set(('dhcp', 'errors'), [{'file': '/etc/netplan/1.yaml', 'message': 'EACCES'}])),
+     {}, 'warn', 'no readable configuration for eth0'),
     ('snapshot.dhcp', _dhcp(('ifcfg', 'eth0', 'static'), result='skip', message='offline'), {}, 'fail',
      'static configuration'),
     ('snapshot.dhcp', _dhcp(result='error', message='/proc/net/route: EACCES'), {}, 'error', 'EACCES'),
@@ -533,13 +553,11 @@ def _paths(node, prefix=()):
     if isinstance(node, dict):
         for key, value in node.items():
             yield prefix + (key,)
-            for path in _paths(value, prefix + (key,)):
-                yield path
+            yield from _paths(value, prefix + (key,))
     elif isinstance(node, list):
         for index, value in enumerate(node):
             yield prefix + (index,)
-            for path in _paths(value, prefix + (index,)):
-                yield path
+            yield from _paths(value, prefix + (index,))
 
 
 @pytest.mark.parametrize('replacement', [None, 'text', 7, [], {}, {'result': 'ok'}, True])

@@ -406,6 +406,14 @@ def test_route_success_and_failures(tmp_path):
     assert connectivity.gather_route(host, 'wireserver.example')['result'] == 'error'
 
 
+def test_resolvers(tmp_path):
+    host = make_host(tmp_path, {'etc/resolv.conf': '# generated\nsearch lab.test\nnameserver 10.213.0.1\n'
+                                                   'nameserver  fd00::1 \n'})
+    assert connectivity.gather_resolvers(host) == {'result': 'ok', 'path': '/etc/resolv.conf', 'exists': True,
+                                                   'nameservers': ['10.213.0.1', 'fd00::1']}
+    assert connectivity.gather_resolvers(make_host(tmp_path / 'none'))['nameservers'] == []
+
+
 def test_firewall_rulesets(tmp_path):
     host = make_host(tmp_path, commands={'iptables-save': '*filter\nCOMMIT\n',
                                          'nft': failed(1, 'Operation not permitted')})
