@@ -233,7 +233,8 @@ def render_json(report):
 
 # -- report.md -------------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r'([\\`*_{}\[\]<>()#+!|~])')
+# Enough to keep host text from becoming markup: no emphasis, code, links, HTML or table cells.
+_MD_SPECIAL = re.compile(r'([\\`*_{}\[\]<>|~])')
 
 
 def _md(text):

@@ -40,6 +40,12 @@ options:
     elements: str
     choices: [html, json, junit, markdown]
     default: [html, json, junit, markdown]
+  set_stats:
+    description:
+      - Also publish C(snapshot_doctor) (C(report_dir), C(summary), C(hosts)) as custom stats, as
+        M(ansible.builtin.set_stats) would (AWX/Controller job artifacts; shown with C(show_custom_stats)).
+    type: bool
+    default: true
 attributes:
   action:
     support: full

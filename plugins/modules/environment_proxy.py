@@ -34,7 +34,7 @@ options:
   proxy:
     description:
       - The proxy URL, C(http://host:port) (C(host:port) means C(http://)). Required with O(state=present).
-      - Must not hold credentials.
+      - Must not hold credentials. Not logged, since a refused URL may hold a password.
     type: str
   no_proxy:
     description:
@@ -159,7 +159,7 @@ def main():
         argument_spec=dict(
             path=dict(type='path', default='/etc/environment'),
             state=dict(type='str', choices=['present', 'absent'], default='present'),
-            proxy=dict(type='str'),
+            proxy=dict(type='str', no_log=True),  # a refused URL may hold a password
             no_proxy=dict(type='list', elements='str', default=[]),
         ),
         required_if=[('state', 'present', ['proxy'])],

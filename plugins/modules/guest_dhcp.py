@@ -301,7 +301,7 @@ def _active(module, unit):
     return module.run_command([systemctl, 'is-active', '--quiet', unit])[0] == 0
 
 
-def apply_commands(module, kinds, interface, files):
+def apply_commands(module, kinds, interface):
     """argv lists that make the running system use the (new or restored) files; [] when nothing runs them."""
     commands = []
     if 'ifupdown' in kinds and os.path.exists('/run/network/ifstate.%s' % interface):
@@ -334,6 +334,24 @@ def start_helper(module, manifest_path, rollback_id):
     rc, out, err = module.run_command(argv)
     if rc != 0:
         raise OSError('could not start the rollback helper: %s' % (err or out).strip())
+
+
+def replace_file(path, text):
+    """Atomically replace ``path`` with ``text``, keeping its mode and owner (raises OSError).
+
+    Not module.atomic_move: that ends the module on failure, before the files already written
+    could be restored.
+    """
+    info = os.stat(path)
+    tmp_path = os.path.join(os.path.dirname(path), '.%s.snapshot-doctor.tmp' % os.path.basename(path))
+    try:
+        write_private(tmp_path, text)
+        os.chown(tmp_path, info.st_uid, info.st_gid)
+        os.chmod(tmp_path, info.st_mode & 0o7777)
+        os.rename(tmp_path, path)
+    finally:
+        if os.path.exists(tmp_path):
+            os.remove(tmp_path)
 
 
 def write_private(path, data, mode=0o600):
@@ -430,8 +448,7 @@ def main():
                                after_header=plan['file']) for plan in plans]
     if not plans:
         module.exit_json(**result)
-    commands = apply_commands(module, set(plan['kind'] for plan in plans), interface,
-                              [plan['file'] for plan in plans]) if params['apply'] else []
+    commands = apply_commands(module, set(plan['kind'] for plan in plans), interface) if params['apply'] else []
     result['apply_commands'] = commands
     if module.check_mode:
         module.exit_json(**result)
@@ -452,9 +469,7 @@ def main():
     written = []
     try:
         for plan in plans:
-            tmp_path = os.path.join(os.path.dirname(plan['file']), '.%s.snapshot-doctor.tmp' % os.path.basename(plan['file']))
-            write_private(tmp_path, plan['after'])
-            module.atomic_move(tmp_path, plan['file'])  # keeps the owner and mode of the original
+            replace_file(plan['file'], plan['after'])
             written.append(plan)
     except (IOError, OSError) as exc:
         for plan, item in zip(written, result['files']):

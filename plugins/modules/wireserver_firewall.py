@@ -37,8 +37,8 @@ attributes:
     support: full
     description: Reports the rules it would delete.
   diff_mode:
-    support: none
-    description: Returns no diff.
+    support: full
+    description: Returns the rules removed as the "before" side.
   platform:
     support: full
     platforms: posix
@@ -256,7 +256,12 @@ def main():
     if removed:
         module.warn('Removed %d rule(s) from the running firewall only; if rules are restored at boot '
                     '(iptables-persistent, firewalld, ufw), change that configuration too.' % len(removed))
-    module.exit_json(changed=bool(removed), removed=removed, undecided=sorted(undecided))
+    result = dict(changed=bool(removed), removed=removed, undecided=sorted(undecided))
+    if module._diff and removed:
+        result['diff'] = dict(before=''.join(rule + '\n' for rule in removed), after='',
+                              before_header='iptables rules that block root to %s' % address,
+                              after_header='(removed)')
+    module.exit_json(**result)
 
 
 if __name__ == '__main__':

@@ -37,8 +37,8 @@ attributes:
     support: full
     description: Reports the commands it would run.
   diff_mode:
-    support: none
-    description: Returns no diff.
+    support: full
+    description: Returns the kernel's answer for the wireserver and the commands that change it.
   platform:
     support: full
     platforms: linux
@@ -157,7 +157,13 @@ def main():
     if module.check_mode:
         if not commands and not gateway and not device:
             module.fail_json(msg='No route to %s and no gateway known: set the gateway' % address, route=route)
-        module.exit_json(changed=True, commands=commands or [add], route=route)
+        planned = commands or [add]
+        result = dict(changed=True, commands=planned, route=route)
+        if module._diff:
+            result['diff'] = dict(before='ip route get %s: %s\n' % (address, route),
+                                  after=''.join(' '.join(command) + '\n' for command in planned),
+                                  before_header='route to %s' % address, after_header='commands to run')
+        module.exit_json(**result)
 
     for command in commands:
         run([ip] + command[1:])

@@ -46,24 +46,25 @@ def host_pattern(size):
     return ','.join('guest%d' % index for index in range(1, size + 1))
 
 
-def timed_pair(inventory, size, report_dir, forks):
+def timed_pair(inventory, size, report_dir, forks, extra_vars):
     """(setup seconds, diagnose seconds) of one run each; raises when either fails."""
     pattern = host_pattern(size)
     setup, setup_seconds = run_setup(inventory, pattern, forks=forks)
     if setup.returncode != 0:
         raise RuntimeError('ansible -m setup failed:\n%s' % setup.stdout[-3000:])
-    diagnose, diagnose_seconds = run_diagnose(inventory, report_dir, limit=pattern, forks=forks)
+    diagnose, diagnose_seconds = run_diagnose(inventory, report_dir, limit=pattern, forks=forks,
+                                              extra_vars=extra_vars)
     if diagnose.returncode != 0:
         raise RuntimeError('the diagnose playbook failed:\n%s' % diagnose.stdout[-3000:])
     return setup_seconds, diagnose_seconds
 
 
-def measure(inventory, size, rounds, forks, work_dir):
+def measure(inventory, size, args, work_dir):
     report_dir = os.path.join(work_dir, 'report-%d' % size)
-    timed_pair(inventory, size, report_dir, forks)  # warm-up: ssh control sockets, page cache
+    timed_pair(inventory, size, report_dir, args.forks, args.extra_vars)  # warm-up: ssh sockets, caches
     setups, diagnoses = [], []
-    for _round in range(rounds):
-        setup_seconds, diagnose_seconds = timed_pair(inventory, size, report_dir, forks)
+    for _round in range(args.rounds):
+        setup_seconds, diagnose_seconds = timed_pair(inventory, size, report_dir, args.forks, args.extra_vars)
         setups.append(setup_seconds)
         diagnoses.append(diagnose_seconds)
     return {'size': size, 'setup': statistics.median(setups), 'diagnose': statistics.median(diagnoses),
@@ -99,13 +100,14 @@ def render(results, args, timeout, defaults, lab_seconds):
         '- Machine: %s, %d CPUs, Python %s, %s.' % (
             platform.platform(), os.cpu_count() or 0, platform.python_version(), ansible_version),
         '- Lab: %d Debian 12 guests (systemd-nspawn, real waagent 2.7.3.0, agent Ready), ssh with '
-        'ControlPersist; started in %.0f s.' % (max(args.sizes), lab_seconds),
+        'ControlPersist; booted to ssh in %.0f s.' % (max(args.sizes), lab_seconds),
         '- Commands, same inventory, forks=%d: `ansible guest1..N -m ansible.builtin.setup` and '
         '`ansible-playbook azure_backup.snapshot_doctor.diagnose --limit guest1..N` (report written).'
         % args.forks,
         '- Per cell: one untimed warm-up of each, then %d alternating timed runs; medians shown.' % args.rounds,
-        '- Diagnosis defaults: probe timeout %.1f s, load sampling %d x %.1f s.'
-        % (timeout, defaults.LOAD_SAMPLES, defaults.LOAD_SAMPLE_INTERVAL_SECONDS),
+        '- Diagnosis defaults: probe timeout %.1f s, load sampling %d x %.1f s; extra vars: %s.'
+        % (timeout, defaults.LOAD_SAMPLES, defaults.LOAD_SAMPLE_INTERVAL_SECONDS,
+           '`%s`' % json.dumps(args.extra_vars) if args.extra_vars else 'none'),
         '- Blackholed: the lab faults %s on every guest (DROP: every probe times out).'
         % ', '.join('`%s`' % name for name in BLACKHOLE_FAULTS),
         '',
@@ -137,12 +139,31 @@ def render(results, args, timeout, defaults, lab_seconds):
     return '\n'.join(lines), missed
 
 
+def parse_extra_vars(text):
+    """'{"a": 1}' or 'a=1,b=x' -> dict; values are JSON when they parse as JSON, else strings."""
+    if text.lstrip().startswith('{'):
+        return json.loads(text)
+    variables = {}
+    for item in text.split(','):
+        name, sep, value = item.partition('=')
+        if not sep or not name:
+            raise argparse.ArgumentTypeError('expected NAME=VALUE, got %r' % item)
+        try:
+            variables[name] = json.loads(value)
+        except ValueError:
+            variables[name] = value
+    return variables
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--sizes', default='1,5,10', type=lambda text: sorted(int(n) for n in text.split(',')))
     parser.add_argument('--rounds', default=3, type=int)
     parser.add_argument('--forks', default=10, type=int)
     parser.add_argument('--output', default=os.path.join(HERE, 'results.md'))
+    parser.add_argument('--extra-vars', default={}, type=parse_extra_vars,
+                        help='variables for the diagnose playbook: JSON or NAME=VALUE[,NAME=VALUE], '
+                             'e.g. diagnose_load_interval=0.2')
     args = parser.parse_args(argv)
     if os.geteuid() != 0:
         parser.error('the lab needs root')
@@ -168,7 +189,7 @@ def main(argv=None):
         results = []
         healthy = []
         for size in args.sizes:
-            healthy.append(measure(inventory, size, args.rounds, args.forks, work_dir))
+            healthy.append(measure(inventory, size, args, work_dir))
             print('healthy N=%d: setup %.2f s, diagnose %.2f s' % (size, healthy[-1]['setup'],
                                                                    healthy[-1]['diagnose']), flush=True)
         results.append(('healthy', healthy))
@@ -176,7 +197,7 @@ def main(argv=None):
         try:
             blackholed = []
             for size in args.sizes:
-                blackholed.append(measure(inventory, size, args.rounds, args.forks, work_dir))
+                blackholed.append(measure(inventory, size, args, work_dir))
                 check_blackholed(blackholed[-1])
                 print('blackholed N=%d: setup %.2f s, diagnose %.2f s' % (
                     size, blackholed[-1]['setup'], blackholed[-1]['diagnose']), flush=True)

@@ -81,7 +81,7 @@ def _run(argv, env, cwd, timeout):
 
 
 def run_diagnose(inventory, report_dir, limit=None, extra_vars=None, tags=None, check=False,
-                 forks=10, timeout=300):
+                 forks=10, timeout=300, environment=None):
     """ansible-playbook azure_backup.snapshot_doctor.diagnose; returns (CompletedProcess, seconds).
 
     ``inventory`` is a path or a list of paths (later ones add hosts to earlier ones).
@@ -96,7 +96,7 @@ def run_diagnose(inventory, report_dir, limit=None, extra_vars=None, tags=None, 
         argv += ['--tags', tags]
     if check:
         argv.append('--check')
-    return _run(argv, ansible_env(forks), REPO, timeout)
+    return _run(argv, dict(ansible_env(forks), **(environment or {})), REPO, timeout)
 
 
 def run_setup(inventory, pattern='all', forks=10, timeout=300):

@@ -69,8 +69,12 @@ def test_every_lab_fault_has_an_expectation():
 
 
 def test_healthy_guest_reports_no_fail(lab, tmp_path):
-    completed, _seconds = run_diagnose(lab.inventory, tmp_path)
+    completed, _seconds = run_diagnose(lab.inventory, tmp_path, environment={'ANSIBLE_SHOW_CUSTOM_STATS': '1'})
     assert completed.returncode == 0, completed.stdout
+    # The per-host lines and the custom stats (AWX artifacts) of the report task.
+    assert '"%s: ' % HEALTHY in completed.stdout
+    stats = completed.stdout.split('CUSTOM STATS:', 1)[1]
+    assert 'snapshot_doctor' in stats and str(tmp_path) in stats
     document = read_findings(tmp_path)
     assert document['schema'] == 1
     host = document['hosts'][HEALTHY]

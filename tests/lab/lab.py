@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """snapshot-doctor lab CLI: simulated Azure Linux VMs (systemd-nspawn guests) on this machine.
 
   lab.py up [--guests N] [--fault GUEST=FAULT ...] [--wait-agent]

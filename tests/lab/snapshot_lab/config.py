@@ -2,8 +2,9 @@
 import os
 
 # One private /24 used only inside the lab's namespaces. Never an Azure or public address.
-SUBNET = "10.213.0.0/24"
+NETWORK_ADDRESS = "10.213.0.0"
 PREFIX_LEN = 24
+SUBNET = "%s/%d" % (NETWORK_ADDRESS, PREFIX_LEN)
 BRIDGE_IP = "10.213.0.1"          # dnsmasq (DNS + DHCP) and the HTTP proxy listen here
 WIRESERVER_IP = "10.213.0.2"      # fake wireserver :80 and HostGAPlugin :32526
 IMDS_IP = "10.213.0.3"            # fake IMDS :80

@@ -151,7 +151,7 @@ def imds_compute(guest):
 def imds_network(guest):
     return {"interface": [{
         "ipv4": {"ipAddress": [{"privateIpAddress": guest.get("ip", ""), "publicIpAddress": ""}],
-                 "subnet": [{"address": config.SUBNET.split("/")[0], "prefix": str(config.PREFIX_LEN)}]},
+                 "subnet": [{"address": config.NETWORK_ADDRESS, "prefix": str(config.PREFIX_LEN)}]},
         "ipv6": {"ipAddress": []}, "macAddress": guest.get("mac", "").replace(":", "").upper()}]}
 
 

@@ -141,6 +141,7 @@ def get(name):
        "it stays enabled.")
 class AgentStopped:
     apply = staticmethod(lambda ctx: ctx.guest.exec(["systemctl", "stop", AGENT_UNIT]))
+
     @staticmethod
     def undo(ctx):
         ctx.guest.exec(["systemctl", "reset-failed", AGENT_UNIT], check=False)

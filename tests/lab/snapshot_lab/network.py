@@ -3,7 +3,7 @@
 Layout (nothing routes out of it; no default route anywhere, no NAT, no forwarding):
 
   root namespace            lab namespace (LAB_NETNS)                guest namespaces
-  sdlab-ctl 10.213.0.254 -- sdlab-ctl-p ─┐                           
+  sdlab-ctl 10.213.0.254 -- sdlab-ctl-p ─┐
                             sdlab-br0 ├─ .1 DNS/DHCP/proxy, .2 wireserver, .3 IMDS, .4 HTTPS
                                        ├─ sdl-guest1 ───────────────── eth0 (DHCP: .11) in sdlab-guest1
                                        └─ sdl-guest2 ───────────────── eth0 (DHCP: .12) in sdlab-guest2

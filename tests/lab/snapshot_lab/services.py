@@ -19,21 +19,21 @@ def make_ca(log):
     server_csr = os.path.join(config.CA_DIR, "server.csr")
     server_crt = os.path.join(config.CA_DIR, "server.crt")
     ext = os.path.join(config.CA_DIR, "server.ext")
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "check": True}
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
                     "-nodes", "-keyout", ca_key, "-out", config.CA_CERT, "-days", "7",
                     "-subj", "/O=snapshot-doctor lab/CN=snapshot-doctor lab CA",
                     "-addext", "basicConstraints=critical,CA:TRUE",
-                    "-addext", "keyUsage=critical,keyCertSign,cRLSign"], **quiet)
+                    "-addext", "keyUsage=critical,keyCertSign,cRLSign"], check=True, **quiet)
     subprocess.run(["openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                     "-keyout", server_key, "-out", server_csr,
-                    "-subj", "/CN=" + config.HTTPS_NAMES[0]], **quiet)
+                    "-subj", "/CN=" + config.HTTPS_NAMES[0]], check=True, **quiet)
     with open(ext, "w") as handle:
         handle.write("subjectAltName=%s\nextendedKeyUsage=serverAuth\n"
                      % ",".join("DNS:" + name for name in config.HTTPS_NAMES))
     subprocess.run(["openssl", "x509", "-req", "-in", server_csr, "-CA", config.CA_CERT,
                     "-CAkey", ca_key, "-CAcreateserial", "-out", server_crt, "-days", "7",
-                    "-extfile", ext], **quiet)
+                    "-extfile", ext], check=True, **quiet)
     for path in (ca_key, server_key):
         os.chmod(path, 0o600)
     log("lab CA: %s" % config.CA_CERT)
@@ -60,7 +60,7 @@ def dnsmasq_argv(guests):
             "--log-facility=" + os.path.join(config.LOG_DIR, "dnsmasq.events.log"),
             # DHCP: a static lease per guest MAC, no router (no default route), and option 245
             # (the wireserver address) which the agent reads from the dhclient lease.
-            "--dhcp-range=%s,static,255.255.255.0,12h" % config.SUBNET.split("/")[0],
+            "--dhcp-range=%s,static,255.255.255.0,12h" % config.NETWORK_ADDRESS,
             "--dhcp-option=3", "--dhcp-option-force=245,%s" % config.WIRESERVER_IP,
             "--dhcp-leasefile=" + os.path.join(config.STATE_DIR, "dnsmasq.leases"),
             "--dhcp-authoritative", "--log-dhcp"]

@@ -96,6 +96,17 @@ def test_formats_and_defaults(tmp_path, monkeypatch):
     result = run_report({'results': {'healthy': RESULTS['healthy']}, 'formats': ['junit']})
     assert result['dest'] == str(tmp_path / 'snapshot-doctor-report')
     assert sorted(os.listdir(result['dest'])) == ['findings.json', 'junit.xml']
+    assert result['lines'] == ['healthy: pass']
+    # Custom stats, the way ansible.builtin.set_stats hands them to the strategy.
+    stats = result['ansible_stats']
+    assert stats['per_host'] is False and stats['aggregate'] is False
+    assert stats['data']['snapshot_doctor'] == {'report_dir': result['dest'], 'summary': result['summary'],
+                                                'hosts': result['hosts']}
+
+
+def test_stats_can_be_left_out(tmp_path):
+    result = run_report({'results': {}, 'dest': str(tmp_path / 'r'), 'set_stats': False})
+    assert 'ansible_stats' not in result
 
 
 @pytest.mark.parametrize('args, message', [

@@ -183,3 +183,59 @@ def test_helper_rolls_back_without_confirmation_and_keeps_with_it(tmp_path):
             assert (work / 'state').read_text() == 'confirmed' and (work / 'config').read_text() == 'new\n'
         else:
             assert (work / 'state').read_text() == 'rolled_back' and (work / 'config').read_text() == 'old\n'
+
+
+def test_a_failed_write_restores_the_files_already_written(interfaces_file, tmp_path, monkeypatch):
+    networkd = tmp_path / 'network'
+    networkd.mkdir()
+    (networkd / '10-eth0.network').write_text(NETWORKD_STATIC)
+    monkeypatch.setattr(dhcp_facts, 'NETWORKD_DIRS', (str(networkd),))
+    real_replace = guest_dhcp.replace_file
+    calls = []
+
+    def failing_second(path, text):
+        calls.append(path)
+        if len(calls) == 2:
+            raise OSError(28, 'No space left on device')
+        real_replace(path, text)
+
+    monkeypatch.setattr(guest_dhcp, 'replace_file', failing_second)
+    with pytest.raises(ModuleExit) as info:
+        run_module(guest_dhcp.main, {'interface': 'eth0', 'backup_dir': str(tmp_path / 'b')})
+    assert 'restored' in info.value.result['msg']
+    assert interfaces_file.read_text() == IFUPDOWN_STATIC
+    assert (networkd / '10-eth0.network').read_text() == NETWORKD_STATIC
+
+
+def test_replace_file_keeps_mode(tmp_path):
+    path = tmp_path / 'eth0.nmconnection'
+    path.write_text('[ipv4]\nmethod=manual\n')
+    os.chmod(str(path), 0o600)
+    guest_dhcp.replace_file(str(path), '[ipv4]\nmethod=auto\n')
+    assert path.read_text() == '[ipv4]\nmethod=auto\n'
+    assert os.stat(str(path)).st_mode & 0o777 == 0o600
+    assert os.listdir(str(tmp_path)) == ['eth0.nmconnection']
+
+
+def test_detached_helper_returns_at_once_and_rolls_back_later(tmp_path):
+    import subprocess
+    import sys
+    import time
+    (tmp_path / 'config').write_text('new\n')
+    (tmp_path / 'backup').write_text('old\n')
+    manifest = {'files': [{'file': str(tmp_path / 'config'), 'backup': str(tmp_path / 'backup')}],
+                'apply': [], 'delay': 0, 'timeout': 1,
+                'confirm_file': str(tmp_path / 'confirmed'), 'state_file': str(tmp_path / 'state')}
+    (tmp_path / 'manifest.json').write_text(json.dumps(manifest))
+    started = time.time()
+    # Pipes like module.run_command's: the call must return although the helper runs on.
+    subprocess.run([sys.executable, '-c', guest_dhcp.HELPER, str(tmp_path / 'manifest.json'), '--detach'],
+                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=10, check=True)
+    assert time.time() - started < 1
+    assert not (tmp_path / 'state').exists()
+    for dummy in range(50):
+        if (tmp_path / 'state').exists():
+            break
+        time.sleep(0.1)
+    assert (tmp_path / 'state').read_text() == 'rolled_back'
+    assert (tmp_path / 'config').read_text() == 'old\n'

@@ -123,3 +123,9 @@ def test_invalid_address_fails_first(fake):
         run_module(fw.main, {'address': 'wireserver; rm -rf /'})
     assert 'IPv4 address' in str(info.value)
     assert iptables.calls == []
+
+
+def test_diff_lists_the_rules_to_remove(fake):
+    fake('-P OUTPUT ACCEPT\n' + ROOT_DROP + '\n')
+    result = run_module(fw.main, {'address': WS}, check_mode=True, diff=True)
+    assert result['diff']['before'] == ROOT_DROP + '\n' and result['diff']['after'] == ''

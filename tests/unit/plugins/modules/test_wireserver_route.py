@@ -96,3 +96,9 @@ def test_check_mode_runs_no_change(fake):
     assert result['changed'] is True
     assert not any(call[:3] in (['-4', 'route', 'del'], ['-4', 'route', 'add']) for call in ip.calls)
     assert 'blackhole ' + WS in ip.routes
+
+
+def test_check_mode_diff_shows_the_commands(fake):
+    fake(['default via 10.0.0.1 dev eth0', 'blackhole ' + WS])
+    result = run_module(route.main, {'address': WS}, check_mode=True, diff=True)
+    assert result['diff']['after'] == 'ip -4 route del blackhole %s table main\n' % WS
