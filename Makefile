@@ -17,7 +17,7 @@ SANITY_TREE := $(CURDIR)/.build/sanity/ansible_collections/azure_backup/snapshot
 ANSIBLE_TEST_PIP_BOOTSTRAP := $(HOME)/.ansible/test/cache/get_pip_24_2.py
 COVERAGE_MIN := 90
 
-.PHONY: help venv collection units sanity lint changelog-lint test demo clean
+.PHONY: help venv collection units sanity lint changelog-lint integration molecule test demo clean
 
 help:
 	@echo "make test    - run every test (what CI runs)"
@@ -57,10 +57,28 @@ lint: collection
 changelog-lint: venv
 	$(BIN)/antsibull-changelog lint
 
--include tests/lab/lab.mk
--include tests/bench/bench.mk
+include tests/lab/lab.mk
+include tests/bench/bench.mk
 
-test: sanity lint units
+# One molecule scenario per role, on lab guests (molecule/_lab creates and destroys them).
+MOLECULE_SCENARIOS := default agent connectivity snapshot collect_logs
+molecule: collection lab-template
+	set -e; for scenario in $(MOLECULE_SCENARIOS); do $(BIN)/molecule test -s $$scenario; done
+
+# The diagnosis against lab guests with every fault; boots its own guests, so no lab may be up.
+# lab targets run the venv's pytest and ansible
+lab-template: venv
+
+integration: collection lab-template
+	$(BIN)/pytest tests/integration -q -p no:cacheprovider
+
+# The lab self-test, the roles and the end-to-end diagnosis need root and the lab; the static checks
+# and unit tests first, because they fail fastest. The run ends with pytest's summary line.
+test: sanity lint units lab-test molecule integration
+
+# The README's main command: 3 lab guests with different faults, diagnose, remediate, diagnose again.
+demo: collection lab-template
+	KEEP="$(KEEP)" PATH="$(BIN):$$PATH" bash tests/lab/demo.sh
 
 clean:
 	rm -rf .build tests/output

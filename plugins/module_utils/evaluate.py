@@ -695,6 +695,11 @@ _RULES = {
 }
 
 
+def has_rule(check_id):
+    """True when the evaluator judges ``check_id`` from guest facts (docs/checks_table.py reads this)."""
+    return check_id in _RULES
+
+
 def _merge_options(options):
     merged = dict(DEFAULT_OPTIONS)
     for key, value in (options or {}).items():
