@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Render the README's table of checks from the catalog, so the README cannot drift from the code.
 
     python3 docs/checks_table.py           # print the table

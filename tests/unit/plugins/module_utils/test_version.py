@@ -54,7 +54,7 @@ def test_equal(left, right):
 
 
 @pytest.mark.parametrize('garbage', [None, '', '   ', 'Unknown', 'WALinuxAgent-', 'n/a', True, 1.5j,
-                                      ['2.7.3'], {'v': 1}, object(), 'x' * 500, b'\xff\xfe'])
+                                     ['2.7.3'], {'v': 1}, object(), 'x' * 500, b'\xff\xfe'])
 def test_garbage_is_unparsable_and_never_raises(garbage):
     assert parse_version(garbage) is None
     assert version_at_least(garbage, '1.0') is None

@@ -239,3 +239,25 @@ def test_detached_helper_returns_at_once_and_rolls_back_later(tmp_path):
         time.sleep(0.1)
     assert (tmp_path / 'state').read_text() == 'rolled_back'
     assert (tmp_path / 'config').read_text() == 'old\n'
+
+
+def test_confirm_of_a_pending_change_waits_for_the_helper(tmp_path):
+    import threading
+    directory = tmp_path / '20261122T040000Z-7'
+    directory.mkdir()
+    (directory / 'state').write_text('pending')
+
+    def helper():  # what the real helper does when it sees the confirmation file
+        for dummy in range(50):
+            if (directory / 'confirmed').exists():
+                (directory / 'state').write_text('confirmed')
+                return
+            threading.Event().wait(0.1)
+
+    thread = threading.Thread(target=helper)
+    thread.start()
+    result = run_module(guest_dhcp.main, {'confirm': '20261122T040000Z-7', 'backup_dir': str(tmp_path)})
+    thread.join()
+    assert result['changed'] is True and result['state'] == 'confirmed'
+    # Confirming again changes nothing.
+    assert run_module(guest_dhcp.main, {'confirm': '20261122T040000Z-7', 'backup_dir': str(tmp_path)})['changed'] is False
