@@ -122,6 +122,8 @@ _AGENT_NAMES_BY_FAMILY = {
 }
 # Upstream's own unit name, for anything unknown (a source install uses it).
 _AGENT_NAMES_FALLBACK = {'package': 'WALinuxAgent', 'service': 'waagent'}
+# The OS families the roles have the agent's package and unit names for (the others get upstream's).
+SUPPORTED_AGENT_FAMILIES = tuple(sorted(_AGENT_NAMES_BY_FAMILY))
 
 
 def agent_names(distribution, os_family):

@@ -102,14 +102,11 @@ defaults:
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils import defaults
 
-# The families the roles have package and unit names for (see defaults.agent_names).
-SUPPORTED_FAMILIES = ('debian', 'redhat', 'suse')
-
 
 def role_defaults(distribution, os_family):
     names = defaults.agent_names(distribution, os_family)
     return {
-        'supported': (os_family or '').strip().lower() in SUPPORTED_FAMILIES,
+        'supported': (os_family or '').strip().lower() in defaults.SUPPORTED_AGENT_FAMILIES,
         'agent_package': names['package'],
         'agent_service': names['service'],
         'waagent_conf': defaults.WAAGENT_CONF,

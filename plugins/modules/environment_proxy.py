@@ -83,7 +83,8 @@ import os
 import re
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
+from ansible.module_utils.common.text.converters import to_native, to_text
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils import files
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils import parsers
 
 _LINE_RE = re.compile(r'^\s*(?:export\s+)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*=(?P<value>.*)$')
@@ -193,15 +194,7 @@ def main():
         result['diff'] = dict(before=text, after=new_text if changed else text,
                               before_header=path, after_header=path)
     if changed and not module.check_mode:
-        tmp_path = os.path.join(os.path.dirname(os.path.abspath(path)),
-                                '.%s.snapshot-doctor.tmp' % os.path.basename(path))
-        try:
-            fd = os.open(tmp_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-            with os.fdopen(fd, 'wb') as handle:
-                handle.write(to_bytes(new_text, errors='surrogate_or_strict'))
-        except (IOError, OSError) as exc:
-            module.fail_json(msg='Cannot write %s: %s' % (tmp_path, to_native(exc)))
-        module.atomic_move(tmp_path, path)
+        files.atomic_write(module, path, new_text, mode=0o644)
     module.exit_json(**result)
 
 

@@ -112,7 +112,8 @@ import sys
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
+from ansible.module_utils.common.text.converters import to_native, to_text
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils import files
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux import dhcp as dhcp_facts
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux.host import Host
 
@@ -343,21 +344,15 @@ def replace_file(path, text):
     could be restored.
     """
     info = os.stat(path)
-    tmp_path = os.path.join(os.path.dirname(path), '.%s.snapshot-doctor.tmp' % os.path.basename(path))
+    tmp_path = files.temp_path_beside(path)
     try:
-        write_private(tmp_path, text)
+        files.write_file(tmp_path, text)
         os.chown(tmp_path, info.st_uid, info.st_gid)
         os.chmod(tmp_path, info.st_mode & 0o7777)
         os.rename(tmp_path, path)
     finally:
         if os.path.exists(tmp_path):
             os.remove(tmp_path)
-
-
-def write_private(path, data, mode=0o600):
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, 'wb') as handle:
-        handle.write(to_bytes(data))
 
 
 def confirm(module, backup_dir, rollback_id):
@@ -376,7 +371,7 @@ def confirm(module, backup_dir, rollback_id):
         module.exit_json(changed=False, state=state, rollback_id=rollback_id)
     if module.check_mode:
         module.exit_json(changed=True, state=state, rollback_id=rollback_id)
-    write_private(os.path.join(directory, 'confirmed'), 'confirmed\n')
+    files.write_file(os.path.join(directory, 'confirmed'), 'confirmed\n')
     for dummy in range(10):  # the helper polls every second
         with open(state_file) as handle:
             state = handle.read().strip()
@@ -483,8 +478,8 @@ def main():
                     'confirm_file': os.path.join(directory, 'confirmed'),
                     'state_file': os.path.join(directory, 'state')}
         manifest_path = os.path.join(directory, 'manifest.json')
-        write_private(manifest_path, json.dumps(manifest, indent=2))
-        write_private(manifest['state_file'], 'pending')
+        files.write_file(manifest_path, json.dumps(manifest, indent=2))
+        files.write_file(manifest['state_file'], 'pending')
         try:
             start_helper(module, manifest_path, rollback_id)
         except (IOError, OSError) as exc:
@@ -493,7 +488,7 @@ def main():
             module.fail_json(msg='Could not start the rollback helper, the files were restored: %s' % to_native(exc))
         result['rollback_id'] = rollback_id
     else:
-        write_private(os.path.join(directory, 'state'), 'confirmed')
+        files.write_file(os.path.join(directory, 'state'), 'confirmed')
     module.exit_json(**result)
 
 

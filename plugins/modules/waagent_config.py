@@ -95,7 +95,8 @@ import os
 import re
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
+from ansible.module_utils.common.text.converters import to_native, to_text
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils import files
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils import parsers
 
 KEY_RE = re.compile(r'^[A-Za-z0-9_.]+$')
@@ -226,16 +227,8 @@ def main():
     if changed and not module.check_mode:
         if module.params['backup']:
             result['backup_file'] = module.backup_local(path)
-        directory = os.path.dirname(os.path.abspath(path))
-        tmp_path = os.path.join(directory, '.%s.snapshot-doctor.tmp' % os.path.basename(path))
-        try:
-            fd = os.open(tmp_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, 'wb') as handle:
-                handle.write(to_bytes(new_text, errors='surrogate_or_strict'))
-        except (IOError, OSError) as exc:
-            module.fail_json(msg='Cannot write %s: %s' % (tmp_path, to_native(exc)))
-        # atomic_move keeps the destination's owner, mode and SELinux context.
-        module.atomic_move(tmp_path, path)
+        # Keeps the destination's owner, mode and SELinux context.
+        files.atomic_write(module, path, new_text, mode=0o600)
     module.exit_json(**result)
 
 

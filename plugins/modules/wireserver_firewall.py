@@ -17,7 +17,8 @@ description:
     C(REJECT) rule that decides it. Repeats until root's traffic to every port passes.
   - Rules that accept root first and then drop everyone else - what the agent itself installs with
     C(OS.EnableFirewall=y) - are healthy and stay.
-  - A rule with a match this module does not understand is never deleted; it is reported in RV(undecided).
+  - A rule whose matches cannot be decided here (a match the module does not understand, the source address, the
+    output interface) is never deleted; it is reported in RV(undecided).
   - Changes the running rule set only. Where rules are loaded at boot (iptables-persistent, firewalld, ufw),
     save or change that configuration too; the module warns about it.
 author:
@@ -68,143 +69,32 @@ undecided:
 '''
 
 import ipaddress
-import shlex
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_text
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils import defaults
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux import firewall
 
-BLOCKING_TARGETS = ('DROP', 'REJECT')
-ACCEPTING_TARGETS = ('ACCEPT',)
-# Matches that never exclude a new TCP connection from root to one address, or that we can evaluate.
-_NEUTRAL_MODULES = ('tcp', 'multiport', 'owner', 'conntrack', 'state', 'comment')
-MAX_PASSES = 50
+MAX_PASSES = 50  # rules removed before giving up (a rule set that keeps blocking)
 
 
-class Rule(object):
-    """One `-A CHAIN ...` line of `iptables -S`."""
-
-    def __init__(self, line):
-        self.line = line
-        self.tokens = shlex.split(line)
-        self.chain = self.tokens[1]
-        self.spec = self.tokens[2:]
-
-
-def parse_rules(output):
-    """{chain: [Rule, ...]} from `iptables -S` output."""
-    chains = {}
-    for line in output.splitlines():
-        if line.startswith('-N '):
-            chains.setdefault(line.split()[1], [])
-        elif line.startswith('-A '):
-            rule = Rule(line)
-            chains.setdefault(rule.chain, []).append(rule)
-    return chains
-
-
-def _network_contains(cidr, address):
-    try:
-        return ipaddress.ip_address(address) in ipaddress.ip_network(cidr, strict=False)
-    except ValueError:
-        return None
-
-
-def _port_in(spec, port):
-    """Whether ``port`` is in an iptables port list such as '80', '80,443' or '1000:2000'."""
-    for part in spec.split(','):
-        if ':' in part:
-            low, high = part.split(':', 1)
-            if int(low or 0) <= port <= int(high or 65535):
-                return True
-        elif int(part) == port:
-            return True
-    return False
-
-
-def evaluate(rule, address, port):
-    """(matches, target) for a root TCP SYN to address:port: matches is True, False or None (unknown)."""
-    tokens = rule.spec
-    target = None
-    result = True
-    negate = False
-    index = 0
-    while index < len(tokens):
-        token = tokens[index]
-        value = tokens[index + 1] if index + 1 < len(tokens) else ''
-        if token == '!':
-            negate = True
-            index += 1
-            continue
-        step = 2
-        outcome = True
-        if token in ('-j', '-g'):
-            target = value
-        elif token == '-d':
-            outcome = all(_network_contains(cidr, address) for cidr in value.split(','))
-        elif token == '-p':
-            outcome = value.lower() in ('tcp', '6', 'all')
-        elif token == '-m':
-            if value not in _NEUTRAL_MODULES:
-                outcome = None
-        elif token in ('--dport', '--dports', '--destination-port', '--destination-ports'):
-            outcome = _port_in(value, port)
-        elif token == '--uid-owner':
-            outcome = value in ('0', 'root') or (
-                ':' in value and int(value.split(':')[0]) <= 0 <= int(value.split(':')[1]))
-        elif token in ('--ctstate', '--state'):
-            outcome = 'NEW' in value.split(',')
-        elif token in ('--comment', '--reject-with'):
-            pass
-        elif token in ('-s', '-o', '--sport', '--sports', '--gid-owner') or token.startswith('-'):
-            # Source address, interface, group and anything else: not decidable here.
-            outcome = None
-        else:
-            step = 1
-        if outcome is not None and negate:
-            outcome = not outcome
-        negate = False
-        if outcome is False:
-            return False, target
-        if outcome is None:
-            result = None
-        index += step
-    return result, target
-
-
-def find_blocking(chains, address, port, chain='OUTPUT', seen=None):
-    """('accepted'|'blocked'|'end', rule or None, undecided) for root's connection through ``chain``."""
-    seen = set() if seen is None else seen
+def find_blocking(chains, address, ports):
+    """(rule words or None, undecided): the first rule that certainly drops or rejects root's new
+    connection to ``address`` on one of ``ports``, and the rules on the way that cannot be decided."""
     undecided = []
-    if chain in seen:
-        return 'end', None, undecided
-    seen.add(chain)
-    for rule in chains.get(chain, []):
-        matches, target = evaluate(rule, address, port)
-        if matches is False or target is None:
-            continue
-        if matches is None:
-            if target in BLOCKING_TARGETS or target in ACCEPTING_TARGETS or target in chains:
-                undecided.append(rule.line)
-            continue
-        if target in ACCEPTING_TARGETS:
-            return 'accepted', None, undecided
-        if target in BLOCKING_TARGETS:
-            return 'blocked', rule, undecided
-        if target == 'RETURN':
-            return 'end', None, undecided
-        if target in chains:
-            verdict, blocking, more = find_blocking(chains, address, port, target, seen)
-            undecided.extend(more)
-            if verdict != 'end':
-                return verdict, blocking, undecided
-    return 'end', None, undecided
+    for port in ports:
+        verdict, words, more = firewall.iptables_deciding_rule(chains, firewall.Packet(address, port))
+        undecided.extend(more)
+        if verdict in ('drop', 'reject'):
+            return words, undecided
+    return None, undecided
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            address=dict(type='str', default='168.63.129.16'),
-            ports=dict(type='list', elements='int', default=[80, 32526]),
+            address=dict(type='str', default=defaults.WIRESERVER_ADDRESS),
+            ports=dict(type='list', elements='int', default=list(defaults.WIRESERVER_PORTS)),
         ),
         supports_check_mode=True,
     )
@@ -224,30 +114,27 @@ def main():
 
     removed = []
     undecided = set()
-    # Each pass removes at most one rule per port; in check mode the removal is simulated.
+    # Each pass removes one rule; in check mode the removal is simulated on the parsed rules.
     chains = None
     for dummy in range(MAX_PASSES):
         if chains is None:
             rc, out, err = module.run_command([iptables, '-w', '-t', 'filter', '-S'])
             if rc != 0:
                 module.fail_json(msg='iptables -S failed: %s' % (err or out).strip(), rc=rc)
-            chains = parse_rules(out)
-        blocking = None
-        for port in module.params['ports']:
-            verdict, rule, more = find_blocking(chains, address, port)
-            undecided.update(more)
-            if verdict == 'blocked':
-                blocking = rule
-                break
+            chains = firewall.parse_iptables_save(out)
+        blocking, more = find_blocking(chains, address, module.params['ports'])
+        undecided.update(more)
         if blocking is None:
             break
-        removed.append(blocking.line)
+        line = firewall.iptables_rule_text(blocking)
+        removed.append(line)
+        chain, spec = blocking[1], blocking[2:]
         if module.check_mode:
-            chains[blocking.chain].remove(blocking)
+            chains[chain]['rules'].remove(blocking)
         else:
-            rc, out, err = module.run_command([iptables, '-w', '-t', 'filter', '-D', blocking.chain] + blocking.spec)
+            rc, out, err = module.run_command([iptables, '-w', '-t', 'filter', '-D', chain] + spec)
             if rc != 0:
-                module.fail_json(msg='Could not delete the rule %r: %s' % (blocking.line, (err or out).strip()),
+                module.fail_json(msg='Could not delete the rule %r: %s' % (line, (err or out).strip()),
                                  removed=removed[:-1])
             chains = None
     else:

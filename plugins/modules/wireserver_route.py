@@ -70,6 +70,7 @@ import ipaddress
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_text
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils import defaults
 
 BLOCKING_TYPES = ('unreachable', 'prohibit', 'blackhole', 'throw')
 
@@ -110,7 +111,7 @@ def default_gateway(output):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            address=dict(type='str', default='168.63.129.16'),
+            address=dict(type='str', default=defaults.WIRESERVER_ADDRESS),
             gateway=dict(type='str'),
             interface=dict(type='str'),
         ),

@@ -9,7 +9,9 @@ decides last. The agent's own OS.EnableFirewall rules (accept root, then drop ne
 of everybody else) therefore come out as "accepted", which is what they do.
 
 Matches this module cannot evaluate are assumed to match and reported in ``uncertain``, so a
-rule it does not understand errs on the side of showing up in the evidence.
+rule it does not understand errs on the side of showing up in the evidence. A remediation asks the
+opposite question (which rule certainly decides, so that it may be deleted): ``iptables_deciding_rule``
+walks the same rules but skips and reports the rules it cannot decide.
 """
 from __future__ import absolute_import, division, print_function
 
@@ -63,11 +65,18 @@ def _uid_matches(spec, uid=0):
         return spec == 'root'
 
 
-# -- iptables-save ---------------------------------------------------------------------------------
+# -- iptables-save / iptables -S -------------------------------------------------------------------
+TERMINAL_TARGETS = ('ACCEPT', 'DROP', 'REJECT')
+
+
 def parse_iptables_save(text):
-    """{chain: {'policy': str or None, 'rules': [argv...]}} of the filter table."""
+    """{chain: {'policy': str or None, 'rules': [argv...]}} of the filter table.
+
+    Reads ``iptables-save`` output, and also ``iptables -t filter -S`` output (no table header, chains
+    declared by ``-P CHAIN POLICY`` and ``-N CHAIN``). Each rule is its argv words: ['-A', chain, ...].
+    """
     chains = {}
-    table = None
+    table = 'filter'  # until a `*table` header says otherwise (`iptables -S` has none)
     for line in text.splitlines():
         line = line.strip()
         if line.startswith('*'):
@@ -77,6 +86,11 @@ def parse_iptables_save(text):
         elif line.startswith(':'):
             name, policy = (line[1:].split() + ['-'])[:2]
             chains[name] = {'policy': None if policy == '-' else policy, 'rules': []}
+        elif line.startswith(('-P ', '-N ')):
+            words = line.split()
+            chain = chains.setdefault(words[1], {'policy': None, 'rules': []})
+            if words[0] == '-P' and len(words) > 2:
+                chain['policy'] = words[2]
         elif line.startswith('-A '):
             try:
                 words = shlex.split(line)
@@ -86,10 +100,33 @@ def parse_iptables_save(text):
     return chains
 
 
-def _iptables_rule_matches(words, packet, uncertain):
-    """True/False as the rule's matches accept ``packet``; unknown matches are assumed true."""
+def iptables_rule_text(words):
+    """A rule's argv words as iptables prints them: words with blanks or quotes in double quotes."""
+    return ' '.join('"%s"' % word.replace('\\', '\\\\').replace('"', '\\"')
+                    if not word or re.search(r'[\s"\']', word) else word for word in words)
+
+
+def _tcp_flags_match(mask, compare):
+    """Whether a SYN (the packet of a new connection) meets ``--tcp-flags mask compare``."""
+    every = {'FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR'}
+
+    def flags(spec):
+        spec = spec.upper()
+        return every if spec == 'ALL' else set() if spec == 'NONE' else set(spec.split(','))
+    return {'SYN'} & flags(mask) == flags(compare) & flags(mask)
+
+
+def _iptables_rule_matches(words, packet, uncertain, strict=False):
+    """True/False as the rule's matches accept ``packet``.
+
+    Not ``strict`` (the diagnosis): unknown matches are assumed true and the rule is added to
+    ``uncertain``; the source address is assumed ours and, with no device known, any interface but lo.
+    ``strict`` (a remediation): those matches cannot be decided, and the rule's result is None unless
+    another match rules it out.
+    """
     index = 2
     negate = False
+    undecidable = False
     while index < len(words):
         word = words[index]
         value = words[index + 1] if index + 1 < len(words) else ''
@@ -110,34 +147,42 @@ def _iptables_rule_matches(words, packet, uncertain):
         elif word in ('--ctstate', '--state'):
             result = 'NEW' in value.upper().split(',')
         elif word in ('-o', '--out-interface'):
-            result = (value == packet.device or value.endswith('+') and packet.device is not None
-                      and packet.device.startswith(value[:-1])) if packet.device else value != 'lo'
+            if packet.device:
+                result = value == packet.device or (value.endswith('+') and packet.device.startswith(value[:-1]))
+            elif value == 'lo' or not strict:
+                result = value != 'lo'
+            # else: which interface the packet leaves through is not known here
+        elif word == '--tcp-flags':
+            result = _tcp_flags_match(value, words[index + 2] if index + 2 < len(words) else '')
+            consumed = 3
         elif word in ('-m', '--match', '-j', '--jump', '-g', '--goto', '-c', '--comment',
-                      '--set-counters', '--reject-with', '--log-prefix', '--log-level', '--tcp-flags',
-                      '--syn', '--log-uid'):
+                      '--set-counters', '--reject-with', '--log-prefix', '--log-level', '--syn',
+                      '--log-uid'):
             result = True
-            if word in ('--tcp-flags', '-c', '--set-counters'):
+            if word in ('-c', '--set-counters'):
                 consumed = 3
-            if word == '--syn':
+            if word in ('--syn', '--log-uid'):
                 consumed = 1
-        elif word in ('-s', '--source', '--src', '-i', '--in-interface'):
-            result = True  # the source address is ours; an input interface never matches output
-            if word in ('-i', '--in-interface'):
-                result = False
+        elif word in ('-i', '--in-interface'):
+            result = False  # an input interface never matches output
+        elif word in ('-s', '--source', '--src'):
+            if not strict:
+                result = True  # the source address is ours
         elif word.startswith('-'):
-            uncertain.append(' '.join(words))
-            result = True
+            if not strict:
+                uncertain.append(iptables_rule_text(words))
+                result = True
             consumed = 2 if value and not value.startswith('-') else 1
         else:
             result = True
             consumed = 1
-        if negate:
-            result = not result
-            negate = False
-        if not result:
-            return False
         index += consumed
-    return True
+        if result is None:
+            undecidable = True  # strict only: neither met nor failed, negated or not
+        elif result == negate:
+            return False
+        negate = False
+    return None if undecidable else True
 
 
 def _target(words):
@@ -147,20 +192,30 @@ def _target(words):
     return None, False
 
 
-def _walk_iptables(chains, name, packet, uncertain, depth=0):
-    """('ACCEPT'|'DROP'|'REJECT'|None, rule) for the packet in chain ``name``; None falls through."""
+def _walk_iptables(chains, name, packet, uncertain, depth=0, undecided=None):
+    """('ACCEPT'|'DROP'|'REJECT'|None, rule words) for the packet in chain ``name``; None falls through.
+
+    With ``undecided`` (a list) the walk is strict: a rule it cannot decide is skipped and, if its
+    target could change the outcome, added to ``undecided``.
+    """
     if depth > MAX_DEPTH or name not in chains:
         return None, None
+    strict = undecided is not None
     for words in chains[name]['rules']:
-        if not _iptables_rule_matches(words, packet, uncertain):
+        matches = _iptables_rule_matches(words, packet, uncertain, strict)
+        if not matches:
+            if matches is None:
+                target = _target(words)[0]
+                if target in TERMINAL_TARGETS or target == 'RETURN' or target in chains:
+                    undecided.append(iptables_rule_text(words))
             continue
         target, goto = _target(words)
-        if target in ('ACCEPT', 'DROP', 'REJECT'):
-            return target, ' '.join(words)
+        if target in TERMINAL_TARGETS:
+            return target, words
         if target == 'RETURN':
             return None, None
         if target in chains:
-            verdict, rule = _walk_iptables(chains, target, packet, uncertain, depth + 1)
+            verdict, rule = _walk_iptables(chains, target, packet, uncertain, depth + 1, undecided)
             if verdict or goto:
                 return verdict, rule
     return None, None
@@ -170,11 +225,26 @@ def iptables_verdict(text, packet):
     """{'verdict': 'accept'|'drop'|'reject', 'rule': str or None, 'uncertain': [...]}."""
     chains = parse_iptables_save(text)
     uncertain = []
-    verdict, rule = _walk_iptables(chains, 'OUTPUT', packet, uncertain)
+    verdict, words = _walk_iptables(chains, 'OUTPUT', packet, uncertain)
+    rule = iptables_rule_text(words) if words else None
     if verdict is None:
         policy = (chains.get('OUTPUT') or {}).get('policy') or 'ACCEPT'
         verdict, rule = policy, ('policy of OUTPUT: %s' % policy) if policy != 'ACCEPT' else None
     return {'verdict': verdict.lower(), 'rule': rule, 'uncertain': sorted(set(uncertain))}
+
+
+def iptables_deciding_rule(chains, packet):
+    """The rule of OUTPUT that certainly decides ``packet``, for a remediation that must not guess.
+
+    ``chains`` is what parse_iptables_save returns. Returns (verdict, words, undecided): verdict
+    'accept', 'drop' or 'reject' with the deciding rule's argv words (['-A', chain, ...], so
+    ``iptables -D chain words[2:]`` deletes it), or (None, None, undecided) when the rules fall through
+    to the chain policy. Rules with a match that cannot be decided (unknown matches, the source address,
+    the out interface) never decide: they are skipped and listed in ``undecided``.
+    """
+    undecided = []
+    verdict, words = _walk_iptables(chains, 'OUTPUT', packet, [], undecided=undecided)
+    return (verdict.lower() if verdict else None), words, sorted(set(undecided))
 
 
 # -- nft list ruleset ----------------------------------------------------------------------------------

@@ -50,7 +50,9 @@ NSPAWN_DIR = os.environ.get("LAB_NSPAWN_DIR", os.path.join(CACHE_DIR, "systemd-c
 NSPAWN = os.path.join(NSPAWN_DIR, "usr", "bin", "systemd-nspawn")
 
 TEMPLATE_SUITE = "bookworm"
-TEMPLATE_MIRROR = os.environ.get("LAB_MIRROR", "http://deb.debian.org/debian")
+# The Debian mirror debootstrap uses: LAB_MIRROR, else the one this machine's apt is configured with.
+TEMPLATE_MIRROR = os.environ.get("LAB_MIRROR")
+APT_SOURCES = ("/etc/apt/sources.list", "/etc/apt/sources.list.d")
 
 # Agent facts for Debian 12's waagent package.
 AGENT_SERVICE = "walinuxagent"

@@ -76,6 +76,41 @@ def _in_chroot(root, argv):
               "LC_ALL": "C"})
 
 
+def _apt_source_entries():
+    """(types, uris, suites) of every apt source on this machine, one-line and deb822 formats."""
+    files = [config.APT_SOURCES[0]]
+    if os.path.isdir(config.APT_SOURCES[1]):
+        files += sorted(os.path.join(config.APT_SOURCES[1], name) for name in os.listdir(config.APT_SOURCES[1]))
+    for path in files:
+        try:
+            with open(path) as handle:
+                text = handle.read()
+        except OSError:
+            continue
+        if path.endswith(".sources"):
+            for stanza in text.split("\n\n"):
+                fields = {}
+                for line in stanza.splitlines():
+                    key, sep, value = line.partition(":")
+                    if sep and not line.startswith(("#", " ")):
+                        fields[key.strip().lower()] = value.split()
+                yield fields.get("types", []), fields.get("uris", []), fields.get("suites", [])
+        elif path.endswith(".list"):
+            for line in text.splitlines():
+                words = [word for word in line.split("#", 1)[0].split() if not word.startswith("[")]
+                if len(words) >= 3:
+                    yield [words[0]], [words[1]], [words[2]]
+
+
+def host_mirror():
+    """The Debian mirror this machine's apt uses for the template's suite (no mirror is hard-coded)."""
+    for types, uris, suites in _apt_source_entries():
+        if "deb" in types and config.TEMPLATE_SUITE in suites and uris:
+            return uris[0]
+    raise RuntimeError("no apt source for Debian %s on this machine: set LAB_MIRROR to a Debian mirror"
+                       % config.TEMPLATE_SUITE)
+
+
 def build(force=False):
     """Build the template unless a build of the same recipe is cached. Returns the rootfs path.
     Concurrent callers wait for one another (a lock file in the cache directory)."""
@@ -99,7 +134,7 @@ def _build(force):
     # minbase + our packages; debootstrap resolves their dependencies (not Recommends).
     _run(["unshare", "--mount", "--propagation", "private", "--",
           "debootstrap", "--variant=minbase", "--include=" + ",".join(packages),
-          config.TEMPLATE_SUITE, root, config.TEMPLATE_MIRROR])
+          config.TEMPLATE_SUITE, root, config.TEMPLATE_MIRROR or host_mirror()])
     # Keep the agent's .deb beside the template: the agent_removed fault reinstalls it offline.
     debs = os.path.join(work, "debs")
     os.makedirs(debs)

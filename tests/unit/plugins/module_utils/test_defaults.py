@@ -74,3 +74,7 @@ def test_windows_names():
     assert defaults.WINDOWS_AGENT_SERVICES == ('WindowsAzureGuestAgent', 'RdAgent')
     assert defaults.WINDOWS_PROVIDER_SERVICE == 'IaaSVmProvider'
     assert defaults.WINDOWS_EXTENSION_DIR.endswith('Microsoft.Azure.RecoveryServices.VMSnapshot')
+
+
+def test_supported_agent_families_are_those_with_names():
+    assert defaults.SUPPORTED_AGENT_FAMILIES == ('debian', 'redhat', 'suse')

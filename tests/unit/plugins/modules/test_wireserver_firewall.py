@@ -1,8 +1,11 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+import shlex
+
 import pytest
 
 from ansible.module_utils import basic
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux import firewall
 from ansible_collections.azure_backup.snapshot_doctor.plugins.modules import wireserver_firewall as fw
 from .remediation_helpers import run_module
 
@@ -18,9 +21,15 @@ AGENT_RULES = """-P INPUT ACCEPT
 ROOT_DROP = '-A OUTPUT -d 168.63.129.16/32 -p tcp -m tcp --dport 80 -j DROP'
 
 
+# The module's words for the walker's verdicts: None is "fell through to the policy".
+OUTCOMES = {'accept': 'accepted', 'drop': 'blocked', 'reject': 'blocked', None: 'end'}
+
+
 def verdict(rules, port=80):
-    result, rule, undecided = fw.find_blocking(fw.parse_rules(rules), WS, port)
-    return result, rule.line if rule else None, undecided
+    result, words, undecided = firewall.iptables_deciding_rule(firewall.parse_iptables_save(rules),
+                                                               firewall.Packet(WS, port))
+    blocking = firewall.iptables_rule_text(words) if OUTCOMES[result] == 'blocked' else None
+    return OUTCOMES[result], blocking, undecided
 
 
 def test_the_agents_own_rules_are_healthy():
@@ -77,7 +86,7 @@ class FakeIptables(object):
             spec = argv[argv.index('-D') + 2:]
             chain = argv[argv.index('-D') + 1]
             for line in self.lines:
-                if line.startswith('-A ') and fw.Rule(line).chain == chain and fw.Rule(line).spec == spec:
+                if line.startswith('-A ') and shlex.split(line)[1:] == [chain] + spec:
                     self.lines.remove(line)
                     return 0, '', ''
             return 1, '', 'iptables: Bad rule (does a matching rule exist in that chain?).'
@@ -129,3 +138,22 @@ def test_diff_lists_the_rules_to_remove(fake):
     fake('-P OUTPUT ACCEPT\n' + ROOT_DROP + '\n')
     result = run_module(fw.main, {'address': WS}, check_mode=True, diff=True)
     assert result['diff']['before'] == ROOT_DROP + '\n' and result['diff']['after'] == ''
+
+
+def test_defaults_and_quoted_rules(fake):
+    commented = '-A OUTPUT -d 168.63.129.16/32 -m comment --comment "no wireserver" -j DROP'
+    iptables = fake('-P OUTPUT ACCEPT\n' + commented + '\n')
+    result = run_module(fw.main, {})  # the default address and ports
+    assert result['removed'] == [commented]
+    delete = [call for call in iptables.calls if '-D' in call]
+    assert delete == [['/usr/sbin/iptables', '-w', '-t', 'filter', '-D', 'OUTPUT', '-d', '168.63.129.16/32',
+                       '-m', 'comment', '--comment', 'no wireserver', '-j', 'DROP']]
+    assert iptables.lines == ['-P OUTPUT ACCEPT']
+
+
+def test_main_leaves_undecidable_rules_and_reports_them(fake):
+    undecidable = '-A OUTPUT -o eth1 -d 168.63.129.16/32 -j DROP'
+    iptables = fake('-P OUTPUT ACCEPT\n' + undecidable + '\n' + ROOT_DROP + '\n')
+    result = run_module(fw.main, {'address': WS})
+    assert result['removed'] == [ROOT_DROP] and result['undecided'] == [undecidable]
+    assert iptables.lines == ['-P OUTPUT ACCEPT', undecidable]
