@@ -8,6 +8,7 @@ import os
 import stat
 import xml.etree.ElementTree as ET
 
+import psutil
 import pytest
 
 from diagnose_runner import finding, lab_cli, lab_config, read_findings, run_diagnose, statuses
@@ -109,6 +110,20 @@ def test_fault_is_diagnosed(lab, tmp_path, fault):
     assert needle in json.dumps(found), found
     if expected in ('fail', 'warn') and found['fix']:
         assert found['fix'] in ('agent', 'connectivity', 'extension', 'snapshot', 'collect_logs')
+
+
+def test_memory_branch_of_the_load_check_with_a_lowered_threshold(lab, tmp_path):
+    # Guests share the machine's /proc, and filling the machine's memory is out of the question:
+    # lower the threshold under the memory use every sample will see instead.
+    threshold = round(psutil.virtual_memory().percent / 2, 1)
+    completed, _seconds = run_diagnose(lab.inventory, tmp_path, limit=HEALTHY,
+                                       extra_vars={'diagnose_causes': ['snapshot'],
+                                                   'diagnose_load_threshold_percent': threshold})
+    assert completed.returncode == 0, completed.stdout
+    found = finding(read_findings(tmp_path), HEALTHY, 'snapshot.load')
+    assert found['status'] == 'fail', found
+    assert 'memory at or above %g %%' % threshold in found['summary'], found
+    assert min(found['evidence']['memory_percent']) >= threshold, found
 
 
 def test_offline_root_matches_the_live_run(lab, tmp_path):
