@@ -316,6 +316,22 @@ def _code_field(value, what, warnings):
 _ENV_LINE_RE = re.compile(r'^\s*(?:export\s+)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*=(?P<value>.*)$')
 
 
+def ini_items(text):
+    """(section, key, value) of each setting of an INI-style text: systemd units, networkd files,
+    NetworkManager keyfiles. Blank lines and ``#``/``;`` comments are skipped; section is None before
+    the first ``[Section]``."""
+    section = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line[0] in '#;':
+            continue
+        if line.startswith('[') and line.endswith(']'):
+            section = line[1:-1]
+            continue
+        key, _sep, value = line.partition('=')
+        yield section, key.strip(), value.strip()
+
+
 def parse_environment(text):
     """Proxy variables of /etc/environment (pam_env syntax: ``NAME=value``, optional quotes).
 

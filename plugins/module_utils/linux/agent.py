@@ -13,7 +13,7 @@ from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils impor
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux.host import (
     MAX_FILE_BYTES, OFFLINE_MESSAGE, error, ok, skip)
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.parsers import (
-    parse_waagent_conf, parse_waagent_version)
+    ini_items, parse_waagent_conf, parse_waagent_version)
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.redact import redact
 
 __metaclass__ = type
@@ -35,7 +35,6 @@ LOG_LINE_RE = re.compile(
     r'^(?P<timestamp>\d{4}[-/]\d\d[-/]\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?Z?)\s+'
     r'(?P<level>VERBOSE|INFO|WARNING|WARN|ERROR|CRITICAL)\s+(?P<text>.*)$')
 REPORTED_LEVELS = ('WARNING', 'WARN', 'ERROR', 'CRITICAL')
-RESTART_LINE_RE = re.compile(r'^Restart\s*=')
 
 
 # -- package ------------------------------------------------------------------------------------
@@ -179,14 +178,10 @@ def _unit_restart(host, fragment, unit):
         text, _size, problem = host.read_text(path, max_bytes=256 * 1024)
         if problem or text is None:
             continue
-        section = None
-        for line in text.splitlines():
-            line = line.strip()
-            if line.startswith('[') and line.endswith(']'):
-                section = line[1:-1]
-            elif section == 'Service' and RESTART_LINE_RE.match(line):
+        for section, key, value in ini_items(text):
+            if section == 'Service' and key == 'Restart':
                 # An empty assignment resets the setting to its default.
-                restart = line.split('=', 1)[1].strip() or 'no'
+                restart = value or 'no'
     return restart
 
 

@@ -12,6 +12,7 @@ import re
 
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux.host import (
     OFFLINE_MESSAGE, error, ok, skip)
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.parsers import ini_items
 
 __metaclass__ = type
 
@@ -152,17 +153,8 @@ def gather_netplan(reader):
 
 # -- systemd-networkd ----------------------------------------------------------------------------------
 def parse_networkd(text, path):
-    section = None
     names, addresses, dhcp = [], [], None
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line[0] in '#;':
-            continue
-        if line.startswith('[') and line.endswith(']'):
-            section = line[1:-1]
-            continue
-        key, _sep, value = line.partition('=')
-        key, value = key.strip(), value.strip()
+    for section, key, value in ini_items(text):
         if section == 'Match' and key == 'Name':
             names.extend(value.split())
         elif section == 'Network' and key == 'DHCP':
@@ -192,17 +184,7 @@ def gather_networkd(reader):
 
 # -- NetworkManager keyfiles ----------------------------------------------------------------------------
 def parse_nmconnection(text, path):
-    section = None
-    values = {}
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line[0] in '#;':
-            continue
-        if line.startswith('[') and line.endswith(']'):
-            section = line[1:-1]
-            continue
-        key, _sep, value = line.partition('=')
-        values[(section, key.strip())] = value.strip()
+    values = dict(((section, key), value) for section, key, value in ini_items(text))
     method_value = values.get(('ipv4', 'method'), 'auto')  # NetworkManager's default is auto (DHCP)
     method = {'auto': 'dhcp', 'manual': 'static'}.get(method_value, 'other')
     addresses = [value.split(',')[0] for (section, key), value in sorted(values.items())
