@@ -102,6 +102,9 @@ options:
     description: How many CPU and memory samples are taken. The default is 5.
     type: int
   load_interval:
-    description: Seconds between samples (each CPU sample measures this window). The default is 1.
+    description:
+      - Seconds between samples (each CPU sample measures this interval). The default is 0.1.
+      - Sampling starts first and runs beside the other sections; the CPU the module and its commands
+        spend meanwhile is left out of each sample.
     type: float
 '''

@@ -103,23 +103,24 @@ def gather_facts(options=None, host=None):
         'gathered_at': utc_iso(host.started),
         'gathered': sections,
     }
+    # Load sampling mostly waits (samples x interval). It starts first and runs beside the other
+    # sections (it needs no platform facts and leaves out the CPU they spend), so the module takes
+    # about max(load window, the rest) rather than their sum.
+    background = None
+    if 'load' in sections:
+        background = _start(_GATHERERS['load'], host, None, options)
     try:
         platform = gather_platform(host, options)
     except Exception as exc:  # keep going: the other sections can work without it
         platform = error('internal error: %s: %s' % (exc.__class__.__name__, exc))
     facts['platform'] = platform
-    # Load sampling mostly waits (samples x interval): it runs beside the other sections, so the
-    # module takes about max(load window, probe timeout) rather than their sum.
-    background = {}
-    if 'load' in sections:
-        background['load'] = _start(host, platform, options, 'load')
     for name in sections[1:]:
-        if name in background:
-            continue
-        facts[name] = _safely(_GATHERERS[name], host, platform, options)
-    for name, (thread, box) in background.items():
+        if name != 'load':
+            facts[name] = _safely(_GATHERERS[name], host, platform, options)
+    if background is not None:
+        thread, box = background
         thread.join()
-        facts[name] = box[0]
+        facts['load'] = box[0]
     return facts
 
 
@@ -130,12 +131,13 @@ def _safely(gatherer, host, platform, options):
         return error('internal error: %s: %s' % (exc.__class__.__name__, exc))
 
 
-def _start(host, platform, options, name):
-    box = [error('internal error: %s gatherer did not finish' % name)]
+def _start(gatherer, host, platform, options):
+    """Run ``gatherer`` in a thread; returns (thread, box) where box[0] is its section once joined."""
+    box = [error('internal error: %s did not finish' % gatherer.__name__)]
 
     def work():
-        box[0] = _safely(_GATHERERS[name], host, platform, options)
-    thread = threading.Thread(target=work, name='gather-%s' % name)
+        box[0] = _safely(gatherer, host, platform, options)
+    thread = threading.Thread(target=work, name=gatherer.__name__)
     thread.daemon = True
     thread.start()
     return thread, box

@@ -2,7 +2,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Load facts: CPU and memory use sampled several times over a short window.
 
-psutil when the host has it, else /proc/stat and /proc/meminfo (same numbers, computed by hand).
+The window runs beside the rest of the gathering, so the CPU this diagnosis spends (its own threads
+and the commands it runs) is taken out of each sample: on a one-vCPU VM the diagnosis alone would
+otherwise read as high load. CPU times come from psutil when the host has it, else from /proc/stat;
+memory from psutil or /proc/meminfo (the same numbers, computed by hand).
 """
 from __future__ import absolute_import, division, print_function
 
@@ -21,9 +24,12 @@ except ImportError:  # pragma: no cover - depends on the host
     psutil = None
     HAS_PSUTIL = False
 
+# /proc/stat counts in USER_HZ ticks.
+_TICKS_PER_SECOND = float(os.sysconf('SC_CLK_TCK')) if hasattr(os, 'sysconf') else 100.0
 
-def _cpu_times(host):
-    """(busy, total) jiffies from the aggregate line of /proc/stat."""
+
+def _proc_cpu_seconds(host):
+    """(busy, total) CPU seconds of the machine, summed over CPUs, from /proc/stat."""
     text, _size, problem = host.read_text(os.path.join(host.proc_root, 'stat'), real=True,
                                           max_bytes=64 * 1024)
     if problem or text is None:
@@ -31,15 +37,23 @@ def _cpu_times(host):
     for line in text.splitlines():
         fields = line.split()
         if fields and fields[0] == 'cpu':
-            values = [int(value) for value in fields[1:]]
             # user nice system idle iowait irq softirq steal [guest guest_nice: already in user/nice]
-            values = values[:8]
+            values = [int(value) for value in fields[1:9]]
             idle = values[3] + (values[4] if len(values) > 4 else 0)
-            return sum(values) - idle, sum(values)
+            return (sum(values) - idle) / _TICKS_PER_SECOND, sum(values) / _TICKS_PER_SECOND
     raise ValueError('/proc/stat has no aggregate cpu line')
 
 
-def _memory_percent(host):
+def _psutil_cpu_seconds():
+    """(busy, total) CPU seconds of the machine, summed over CPUs, from psutil (same fields)."""
+    times = psutil.cpu_times()
+    idle = times.idle + getattr(times, 'iowait', 0.0)
+    total = sum(getattr(times, name, 0.0) for name in
+                ('user', 'nice', 'system', 'idle', 'iowait', 'irq', 'softirq', 'steal'))
+    return total - idle, total
+
+
+def _proc_memory_percent(host):
     text, _size, problem = host.read_text(os.path.join(host.proc_root, 'meminfo'), real=True,
                                           max_bytes=64 * 1024)
     if problem or text is None:
@@ -55,29 +69,76 @@ def _memory_percent(host):
         available = values.get('MemFree', 0) + values.get('Buffers', 0) + values.get('Cached', 0)
     if not total:
         raise ValueError('/proc/meminfo has no MemTotal')
-    return round(100.0 * (total - available) / total, 1)
+    return 100.0 * (total - available) / total
 
 
-def _sample_proc(host, samples, interval):
-    cpu, memory = [], []
-    before = _cpu_times(host)
+def _process_cpu_seconds(proc_root, pid):
+    """utime + stime of a process and of the children it has reaped, or 0 when it is gone."""
+    try:
+        with open(os.path.join(proc_root, pid, 'stat')) as handle:
+            # Fields after "(comm)": state ppid ... utime(14) stime(15) cutime(16) cstime(17).
+            fields = handle.read().rpartition(')')[2].split()
+        return sum(int(value) for value in fields[11:15]) / _TICKS_PER_SECOND
+    except (OSError, ValueError):
+        return 0.0
+
+
+def own_cpu_seconds(proc_root='/proc'):
+    """CPU seconds spent so far by this process (every thread) and by the commands it runs.
+
+    Commands still running are read from /proc/self/task/*/children; without that file (a kernel
+    without CONFIG_PROC_CHILDREN) a command counts when it is reaped, which cpu_percentages evens out.
+    """
+    times = os.times()
+    seconds = times[0] + times[1] + times[2] + times[3]
+    tasks = os.path.join(proc_root, 'self', 'task')
+    try:
+        threads = os.listdir(tasks)
+    except OSError:
+        return seconds
+    for thread in threads:
+        try:
+            with open(os.path.join(tasks, thread, 'children')) as handle:
+                children = handle.read().split()
+        except OSError:
+            continue
+        seconds += sum(_process_cpu_seconds(proc_root, child) for child in children)
+    return seconds
+
+
+def cpu_percentages(machine, own):
+    """Per-interval CPU use of everything but this diagnosis.
+
+    ``machine``: (busy, total) CPU seconds at each sampling instant; ``own``: own_cpu_seconds() at
+    the same instants. A command that ends between two readings may be counted for us an interval
+    late: a negative remainder is carried back to the intervals before.
+    """
+    net, totals = [], []
+    for index in range(1, len(machine)):
+        busy = machine[index][0] - machine[index - 1][0]
+        net.append(busy - (own[index] - own[index - 1]))
+        totals.append(machine[index][1] - machine[index - 1][1])
+    carry = 0.0
+    for index in reversed(range(len(net))):
+        net[index] += carry
+        carry = min(net[index], 0.0)
+        net[index] = max(net[index], 0.0)
+    return [round(min(100.0, 100.0 * busy / total), 1) if total > 0 else 0.0
+            for busy, total in zip(net, totals)]
+
+
+def sample_load(host, samples, interval, use_psutil):
+    """(cpu_percent, memory_percent, own CPU seconds): ``samples`` readings ``interval`` apart."""
+    read_cpu = _psutil_cpu_seconds if use_psutil else (lambda: _proc_cpu_seconds(host))
+    read_memory = ((lambda: psutil.virtual_memory().percent) if use_psutil
+                   else (lambda: _proc_memory_percent(host)))
+    machine, own, memory = [read_cpu()], [own_cpu_seconds(host.proc_root)], []
     for _index in range(samples):
         host.sleep(interval)
-        after = _cpu_times(host)
-        busy, total = after[0] - before[0], after[1] - before[1]
-        cpu.append(round(100.0 * busy / total, 1) if total > 0 else 0.0)
-        memory.append(_memory_percent(host))
-        before = after
-    return cpu, memory
-
-
-def _sample_psutil(samples, interval):
-    cpu, memory = [], []
-    psutil.cpu_percent(interval=None)  # starts the measurement window
-    for _index in range(samples):
-        cpu.append(round(psutil.cpu_percent(interval=interval), 1))
-        memory.append(round(psutil.virtual_memory().percent, 1))
-    return cpu, memory
+        machine.append(read_cpu())
+        own.append(own_cpu_seconds(host.proc_root))
+        memory.append(round(read_memory(), 1))
+    return cpu_percentages(machine, own), memory, own[-1] - own[0]
 
 
 def gather_load(host, platform=None, options=None):
@@ -87,12 +148,9 @@ def gather_load(host, platform=None, options=None):
     samples = int(options.get('load_samples') or defaults.LOAD_SAMPLES)
     interval = float(options.get('load_interval') if options.get('load_interval') is not None
                      else defaults.LOAD_SAMPLE_INTERVAL_SECONDS)
-    use_psutil = HAS_PSUTIL and options.get('use_psutil', True)
+    use_psutil = bool(HAS_PSUTIL and options.get('use_psutil', True))
     try:
-        if use_psutil:
-            cpu, memory = _sample_psutil(samples, interval)
-        else:
-            cpu, memory = _sample_proc(host, samples, interval)
+        cpu, memory, own_seconds = sample_load(host, samples, interval, use_psutil)
     except (ValueError, OSError, IndexError) as exc:
         return error('load could not be sampled: %s' % exc)
     try:
@@ -100,4 +158,5 @@ def gather_load(host, platform=None, options=None):
     except OSError:
         loadavg = None
     return ok(method='psutil' if use_psutil else 'proc', samples=samples, interval_seconds=interval,
-              cpu_percent=cpu, memory_percent=memory, cpu_count=os.cpu_count(), loadavg=loadavg)
+              cpu_percent=cpu, memory_percent=memory, own_cpu_seconds=round(own_seconds, 3),
+              cpu_count=os.cpu_count(), loadavg=loadavg)

@@ -520,6 +520,7 @@ def test_primary_interface(tmp_path):
 # -- load -----------------------------------------------------------------------------------------------------------
 def test_load_from_proc_when_psutil_is_missing(tmp_path, monkeypatch):
     monkeypatch.setattr(load, 'HAS_PSUTIL', False)
+    monkeypatch.setattr(load, 'own_cpu_seconds', lambda proc_root: 7.0)  # the diagnosis itself spends nothing here
     meminfo = 'MemTotal:       1000 kB\nMemFree:         100 kB\nMemAvailable:    250 kB\n'
     host = make_host(tmp_path, proc={'stat': 'cpu  100 0 100 800 0 0 0 0 0 0\ncpu0 1 2 3 4\n',
                                      'meminfo': meminfo})
@@ -535,28 +536,89 @@ def test_load_from_proc_when_psutil_is_missing(tmp_path, monkeypatch):
     host.sleep = sleep
     facts = load.gather_load(host, options={'load_samples': 2, 'load_interval': 0.1})
     assert facts == dict(facts, result='ok', method='proc', samples=2, cpu_percent=[95.0, 50.0],
-                         memory_percent=[75.0, 75.0])
+                         memory_percent=[75.0, 75.0], own_cpu_seconds=0.0)
 
 
 def test_load_with_psutil_samples_over_the_window(tmp_path, monkeypatch):
-    calls = []
+    class CpuTimes:  # psutil's namedtuple on Linux, in seconds summed over CPUs
+        def __init__(self, busy, idle):
+            self.user, self.nice, self.system, self.idle, self.iowait = busy - 1.0, 0.0, 1.0, idle, 0.5
+            self.irq = self.softirq = self.steal = 0.0
+            self.guest = self.guest_nice = 99.0  # already in user and nice: never counted twice
+    readings = iter([CpuTimes(10.0, 50.0), CpuTimes(10.97, 50.03), CpuTimes(11.0, 51.0)])
 
     class FakePsutil:
         @staticmethod
-        def cpu_percent(interval=None):
-            calls.append(interval)
-            return 97.04
+        def cpu_times():
+            return next(readings)
 
         @staticmethod
         def virtual_memory():
             class Memory:
-                percent = 40.0
+                percent = 40.04
             return Memory
+    slept = []
+    host = make_host(tmp_path)
+    host.sleep = slept.append
     monkeypatch.setattr(load, 'psutil', FakePsutil)
     monkeypatch.setattr(load, 'HAS_PSUTIL', True)
-    facts = load.gather_load(make_host(tmp_path), options={'load_samples': 3, 'load_interval': 0.25})
-    assert facts['method'] == 'psutil' and facts['cpu_percent'] == [97.0, 97.0, 97.0]
-    assert calls == [None, 0.25, 0.25, 0.25]
+    monkeypatch.setattr(load, 'own_cpu_seconds', lambda proc_root: 3.0)
+    facts = load.gather_load(host, options={'load_samples': 2, 'load_interval': 0.25})
+    assert facts['method'] == 'psutil' and facts['cpu_percent'] == [97.0, 3.0]
+    assert facts['memory_percent'] == [40.0, 40.0] and slept == [0.25, 0.25]
+
+
+def test_load_leaves_out_the_cpu_the_diagnosis_spends(tmp_path):
+    # Machine (busy, total) seconds and our own CPU at each instant (2 CPUs, 0.1 s intervals: 0.2 s each);
+    # the rest of the machine uses 0.05 s (25 %) in every interval.
+    # Interval 1: 0.1 s of our own threads; interval 3: a command that spends 0.1 s and is reaped.
+    machine = [(0.0, 0.0), (0.15, 0.2), (0.2, 0.4), (0.35, 0.6)]
+    own = [0.0, 0.1, 0.1, 0.2]
+    assert load.cpu_percentages(machine, own) == [25.0, 25.0, 25.0]
+    # A command that spent 0.1 s in interval 2 but was seen only at the third reading (it ended between
+    # the two reads of one instant): the deficit of interval 3 goes back, the window's total is kept.
+    machine = [(0.0, 0.0), (0.05, 0.2), (0.2, 0.4), (0.25, 0.6)]
+    assert load.cpu_percentages(machine, [0.0, 0.0, 0.0, 0.1]) == [25.0, 50.0, 0.0]
+    assert load.cpu_percentages(machine, [0.0, 0.0, 0.0, 0.0]) == [25.0, 75.0, 25.0]  # without the subtraction
+    assert load.cpu_percentages([(0, 0), (0.1, 0)], [0, 0]) == [0.0]  # a clock that did not move
+
+
+def test_own_cpu_counts_running_commands(tmp_path, monkeypatch):
+    proc = tmp_path / 'proc'
+    for thread, children in (('100', '200 201 '), ('101', ''), ('102', None)):
+        (proc / 'self' / 'task' / thread).mkdir(parents=True)
+        if children is not None:
+            (proc / 'self' / 'task' / thread / 'children').write_text(children)
+    # utime stime cutime cstime = fields 14-17; comm may hold spaces and parentheses.
+    (proc / '200').mkdir()
+    (proc / '200' / 'stat').write_text('200 (waagent (x)) R 100 ' + '0 ' * 9 + '30 10 5 5 20 0\n')
+    monkeypatch.setattr(load.os, 'times', lambda: (1.0, 0.5, 0.25, 0.25, 9.0))
+    assert load.own_cpu_seconds(str(proc)) == pytest.approx(2.0 + 50 / load._TICKS_PER_SECOND)  # 201 is gone
+    assert load.own_cpu_seconds(str(tmp_path / 'nowhere')) == 2.0
+
+
+def test_own_cpu_sees_a_busy_command_while_it_runs():
+    import subprocess
+    import sys
+    import time
+    before = load.own_cpu_seconds()
+    busy = subprocess.Popen([sys.executable, '-c', 'import time\nend = time.time() + 0.6\nwhile time.time() < end: pass'])
+    try:
+        time.sleep(0.4)
+        running = load.own_cpu_seconds()
+    finally:
+        busy.wait()
+    if not os.path.exists('/proc/self/task/%d/children' % os.getpid()):
+        pytest.skip('this kernel has no /proc/PID/task/TID/children')
+    assert running - before >= 0.2
+
+
+def test_load_on_this_machine_with_both_methods():
+    for use_psutil in (True, False):
+        facts = load.gather_load(Host(root='/'), options={'load_samples': 2, 'load_interval': 0.05,
+                                                          'use_psutil': use_psutil})
+        assert facts['result'] == 'ok' and facts['method'] == ('psutil' if use_psutil else 'proc')
+        assert all(0.0 <= value <= 100.0 for value in facts['cpu_percent'] + facts['memory_percent'])
 
 
 def test_load_errors_and_offline(tmp_path, monkeypatch):
