@@ -245,10 +245,10 @@ def _dns(name):
                         name=name, addresses=[])
 
 
-def _https(host, port, proxy, ca_file):
+def _https(host, port, proxy, tls_context):
     return probes.Probe(
         lambda deadline, record: probes.https_probe(host, port, deadline, record, proxy=proxy,
-                                                    ca_file=ca_file),
+                                                    tls_context=tls_context),
         host=host, port=port, via='proxy' if proxy else 'direct', stage='tcp', tls_version=None,
         peer_subject=None)
 
@@ -275,6 +275,7 @@ def gather_connectivity(host, platform, options=None, agent_names=None):
     if azure or overridden['imds']:
         planned.append(('imds', _tcp(endpoints['imds'], endpoints['imds_port'])))
     if azure or overridden['https']:
+        tls_context = probes.TlsContext(options.get('ca_file'))
         seen = []
         for item in endpoints['https']:
             if item['host'] not in seen:
@@ -283,7 +284,7 @@ def gather_connectivity(host, platform, options=None, agent_names=None):
             via = None
             if effective and not probes.bypasses_proxy(item['host'], proxy['no_proxy']):
                 via = (effective['host'], effective['port'])
-            planned.append(('https', _https(item['host'], item['port'], via, options.get('ca_file'))))
+            planned.append(('https', _https(item['host'], item['port'], via, tls_context)))
     if effective:
         planned.append(('proxy', _tcp(effective['host'], effective['port'])))
 

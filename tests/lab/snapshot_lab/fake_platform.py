@@ -254,12 +254,33 @@ class LabHandler(BaseHTTPRequestHandler):
         return self.reply(200, json.dumps({"service": host or "lab", "lab": True}), "application/json")
 
 
+class LabServer(ThreadingHTTPServer):
+    """A thread per connection, TLS handshakes included, and a deep accept queue.
+
+    A whole fleet of guests probes at once: with socketserver's queue of 5 and handshakes done one
+    after the other in the accept loop, SYNs were dropped and clients waited for the 1 s retransmit,
+    which real platform endpoints do not make them do.
+    """
+    daemon_threads = True
+    request_queue_size = 128
+    tls = None
+
+    def finish_request(self, request, client_address):
+        if self.tls is None:
+            return super().finish_request(request, client_address)
+        try:
+            secure = self.tls.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):
+            return None  # a TCP-only probe or a client that gave up: nothing to serve
+        try:
+            return super().finish_request(secure, client_address)
+        finally:
+            secure.close()  # wrap_socket took the descriptor over from request
+
+
 def serve(role, address, port, guests, log, tls=None):
-    httpd = ThreadingHTTPServer((address, port), LabHandler)
-    httpd.daemon_threads = True
-    httpd.role, httpd.guests, httpd.log = role, guests, log
-    if tls:
-        httpd.socket = tls.wrap_socket(httpd.socket, server_side=True)
+    httpd = LabServer((address, port), LabHandler)
+    httpd.role, httpd.guests, httpd.log, httpd.tls = role, guests, log, tls
     thread = threading.Thread(target=httpd.serve_forever, name="%s:%d" % (role, port), daemon=True)
     thread.start()
     return httpd

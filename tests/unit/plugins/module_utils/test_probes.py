@@ -278,6 +278,27 @@ def test_https_probe_reports_an_untrusted_certificate(servers, pki):
     assert record['error'].startswith('TLS certificate verification failed')
 
 
+def test_https_probes_share_one_tls_context(servers, pki, monkeypatch):
+    server = servers(tls_handler(pki))
+    made = []
+    create = probes.ssl.create_default_context
+    monkeypatch.setattr(probes.ssl, 'create_default_context', lambda **kw: made.append(kw) or create(**kw))
+    shared = probes.TlsContext(pki['ca'])
+    records = probes.run_probes([probes.Probe(lambda deadline, record: probes.https_probe(
+        'localhost', server.port, deadline, record, tls_context=shared)) for _index in range(3)], 5)
+    assert [record['ok'] for record in records] == [True, True, True], records
+    assert made == [{'cafile': pki['ca']}]
+
+
+def test_an_unreadable_ca_file_fails_every_https_probe(servers, pki, tmp_path):
+    server = servers(tls_handler(pki))
+    shared = probes.TlsContext(str(tmp_path / 'missing-ca.pem'))
+    records = probes.run_probes([probes.Probe(lambda deadline, record: probes.https_probe(
+        'localhost', server.port, deadline, record, tls_context=shared)) for _index in range(2)], 5)
+    assert [(record['ok'], record['stage']) for record in records] == [(False, 'tls'), (False, 'tls')]
+    assert all('No such file' in record['error'] for record in records), records
+
+
 def test_https_probe_tls_hang_stops_at_the_deadline(servers):
     silent = servers(lambda conn: time.sleep(5))  # accepts TCP, never speaks TLS
     started = time.monotonic()
