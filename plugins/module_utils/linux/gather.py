@@ -103,24 +103,25 @@ def gather_facts(options=None, host=None):
         'gathered_at': utc_iso(host.started),
         'gathered': sections,
     }
-    # Load sampling mostly waits (samples x interval). It starts first and runs beside the other
-    # sections (it needs no platform facts and leaves out the CPU they spend), so the module takes
-    # about max(load window, the rest) rather than their sum.
-    background = None
+    # Every section but platform runs in a thread of its own: load sampling and the connectivity
+    # probes mostly wait (the load window, the probe timeout) and the others mostly wait for their
+    # commands, so the module takes about as long as its slowest section, not the sum. Load starts
+    # first: it needs no platform facts and leaves out the CPU the other sections spend.
+    running = {}
     if 'load' in sections:
-        background = _start(_GATHERERS['load'], host, None, options)
+        running['load'] = _start(_GATHERERS['load'], host, None, options)
     try:
         platform = gather_platform(host, options)
     except Exception as exc:  # keep going: the other sections can work without it
         platform = error('internal error: %s: %s' % (exc.__class__.__name__, exc))
     facts['platform'] = platform
     for name in sections[1:]:
-        if name != 'load':
-            facts[name] = _safely(_GATHERERS[name], host, platform, options)
-    if background is not None:
-        thread, box = background
+        if name not in running:
+            running[name] = _start(_GATHERERS[name], host, platform, options)
+    for name in sections[1:]:
+        thread, box = running[name]
         thread.join()
-        facts['load'] = box[0]
+        facts[name] = box[0]
     return facts
 
 
