@@ -99,7 +99,7 @@ options:
     LOAD = r'''
 options:
   load_samples:
-    description: How many CPU and memory samples are taken. The default is 5.
+    description: How many CPU and memory samples are taken. The default is 3.
     type: int
   load_interval:
     description:

@@ -63,12 +63,13 @@ MIN_WINDOWS_EXTENSION_VERSION = None  # no documented minimum; the check reports
 # --- Thresholds ------------------------------------------------------------------------------
 # Source: backup-azure-vms-troubleshoot "Backup fails with high CPU/memory usage" (above 90 %).
 LOAD_THRESHOLD_PERCENT = 90
-# Five samples 0.1 s apart: several readings rather than one (a single burst is a warn, not a
-# fail), over a window that overlaps the rest of the gathering, so that the diagnosis costs about
-# as much as fact gathering (tests/bench/results.md: 5 x 1 s measured 1.6-2.8 times `ansible -m
-# setup`). Ten ticks of the kernel's 100 Hz clock per CPU is the finest sample that still
-# resolves 10 %. Raise diagnose_load_samples or diagnose_load_interval to watch a longer window.
-LOAD_SAMPLES = 5
+# Three samples 0.1 s apart: several readings rather than one (a burst in one sample is a warn,
+# a fail needs every sample), over a window about as long as the rest of the gathering, which it
+# overlaps, so that the diagnosis costs about as much as fact gathering (tests/bench/results.md;
+# 5 x 1 s measured 1.6-2.8 times `ansible -m setup`, 5 x 0.1 s up to 1.28). Ten ticks of the
+# kernel's 100 Hz clock per CPU is the finest sample that still resolves 10 %. Raise
+# diagnose_load_samples or diagnose_load_interval to watch a longer window.
+LOAD_SAMPLES = 3
 LOAD_SAMPLE_INTERVAL_SECONDS = 0.1
 # A status that stays `transitioning` longer than this is stuck: the platform gives up on a
 # snapshot task after about 10 minutes, so twice that is clearly too long.

@@ -107,24 +107,30 @@ def own_cpu_seconds(proc_root='/proc'):
 
 
 def cpu_percentages(machine, own):
-    """Per-interval CPU use of everything but this diagnosis.
+    """Per-interval CPU use of the VM's own workload, with this diagnosis left out.
 
     ``machine``: (busy, total) CPU seconds at each sampling instant; ``own``: own_cpu_seconds() at
-    the same instants. A command that ends between two readings may be counted for us an interval
-    late: a negative remainder is carried back to the intervals before.
+    the same instants. Each interval gives the share of the CPU time the diagnosis left over that
+    the rest of the machine used: (busy - own) / (total - own). It is never above the raw reading,
+    and a saturated machine still reads 100 % (our CPU displaced work that was waiting). A command
+    that ends between two readings may be counted for us an interval late: what exceeds the
+    machine's busy time in an interval is carried back to the intervals before.
     """
-    net, totals = [], []
+    busy, total, mine = [], [], []
     for index in range(1, len(machine)):
-        busy = machine[index][0] - machine[index - 1][0]
-        net.append(busy - (own[index] - own[index - 1]))
-        totals.append(machine[index][1] - machine[index - 1][1])
+        busy.append(machine[index][0] - machine[index - 1][0])
+        total.append(machine[index][1] - machine[index - 1][1])
+        mine.append(own[index] - own[index - 1])
     carry = 0.0
-    for index in reversed(range(len(net))):
-        net[index] += carry
-        carry = min(net[index], 0.0)
-        net[index] = max(net[index], 0.0)
-    return [round(min(100.0, 100.0 * busy / total), 1) if total > 0 else 0.0
-            for busy, total in zip(net, totals)]
+    for index in reversed(range(len(mine))):
+        spent = mine[index] + carry
+        mine[index] = min(max(spent, 0.0), busy[index])
+        carry = max(spent - mine[index], 0.0)
+    percentages = []
+    for used, available, ours in zip(busy, total, mine):
+        left = available - ours
+        percentages.append(round(min(100.0, max(0.0, 100.0 * (used - ours) / left)), 1) if left > 0 else 0.0)
+    return percentages
 
 
 def sample_load(host, samples, interval, use_psutil):

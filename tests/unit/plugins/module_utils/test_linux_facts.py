@@ -568,18 +568,31 @@ def test_load_with_psutil_samples_over_the_window(tmp_path, monkeypatch):
     assert facts['memory_percent'] == [40.0, 40.0] and slept == [0.25, 0.25]
 
 
-def test_load_leaves_out_the_cpu_the_diagnosis_spends(tmp_path):
-    # Machine (busy, total) seconds and our own CPU at each instant (2 CPUs, 0.1 s intervals: 0.2 s each);
-    # the rest of the machine uses 0.05 s (25 %) in every interval.
-    # Interval 1: 0.1 s of our own threads; interval 3: a command that spends 0.1 s and is reaped.
-    machine = [(0.0, 0.0), (0.15, 0.2), (0.2, 0.4), (0.35, 0.6)]
-    own = [0.0, 0.1, 0.1, 0.2]
-    assert load.cpu_percentages(machine, own) == [25.0, 25.0, 25.0]
-    # A command that spent 0.1 s in interval 2 but was seen only at the third reading (it ended between
-    # the two reads of one instant): the deficit of interval 3 goes back, the window's total is kept.
-    machine = [(0.0, 0.0), (0.05, 0.2), (0.2, 0.4), (0.25, 0.6)]
-    assert load.cpu_percentages(machine, [0.0, 0.0, 0.0, 0.1]) == [25.0, 50.0, 0.0]
-    assert load.cpu_percentages(machine, [0.0, 0.0, 0.0, 0.0]) == [25.0, 75.0, 25.0]  # without the subtraction
+def _instants(deltas):
+    """Cumulative readings from per-interval deltas (tuples or floats), starting at zero."""
+    readings = [(0.0, 0.0) if isinstance(deltas[0], tuple) else 0.0]
+    for delta in deltas:
+        last = readings[-1]
+        readings.append(tuple(a + b for a, b in zip(last, delta)) if isinstance(delta, tuple) else last + delta)
+    return readings
+
+
+def test_load_leaves_out_the_cpu_the_diagnosis_spends():
+    # 2 CPUs, 0.1 s intervals: 0.2 CPU seconds each. (busy, total) per interval, and our own CPU.
+    # Only the diagnosis is busy: the VM is idle.
+    assert load.cpu_percentages(_instants([(0.1, 0.2), (0.02, 0.2), (0.1, 0.2)]),
+                                _instants([0.1, 0.02, 0.1])) == [0.0, 0.0, 0.0]
+    # A saturated VM (a CPU burner) stays at 100 % although the diagnosis took some of the CPU.
+    assert load.cpu_percentages(_instants([(0.2, 0.2), (0.2, 0.2), (0.2, 0.2)]),
+                                _instants([0.1, 0.0, 0.15])) == [100.0, 100.0, 100.0]
+    # The rest of the machine used 0.05 of 0.2 and of the 0.1 we left over.
+    assert load.cpu_percentages(_instants([(0.05, 0.2), (0.15, 0.2)]), _instants([0.0, 0.1])) == [25.0, 50.0]
+    # Never above the raw reading: without our CPU the numbers are /proc/stat's.
+    assert load.cpu_percentages(_instants([(0.05, 0.2), (0.15, 0.2)]), _instants([0.0, 0.0])) == [25.0, 75.0]
+    # A command counted for us an interval late (0.1 s seen in interval 3, where the machine was busy for
+    # 0.05 s only): the excess goes back to interval 2; nothing is ever below zero.
+    assert load.cpu_percentages(_instants([(0.05, 0.2), (0.15, 0.2), (0.05, 0.2)]),
+                                _instants([0.0, 0.0, 0.1])) == [25.0, 66.7, 0.0]
     assert load.cpu_percentages([(0, 0), (0.1, 0)], [0, 0]) == [0.0]  # a clock that did not move
 
 
