@@ -129,7 +129,8 @@ def cpu_percentages(machine, own):
     percentages = []
     for used, available, ours in zip(busy, total, mine):
         left = available - ours
-        percentages.append(round(min(100.0, max(0.0, 100.0 * (used - ours) / left)), 1) if left > 0 else 0.0)
+        share = (used - ours) / left if left > 0 else 0.0
+        percentages.append(round(100.0 * min(max(share, 0.0), 1.0), 1))
     return percentages
 
 
