@@ -6,6 +6,8 @@ Boots max(sizes) lab guests once (tests/lab/lab.py, agent Ready), then for each 
 (healthy; every platform endpoint blackholed with the lab's DROP faults) and each size N runs,
 against guest1..guestN, one untimed warm-up of each command and then ``rounds`` alternating timed
 runs of each, and keeps the medians. Both commands use the same forks, inventory and ssh settings.
+Healthy cells also time setup_playbook.yml (the same fact gathering as a playbook), which splits the
+diagnosis's overhead into ansible-playbook's own and the diagnosis's; it has no target.
 
 Targets (the issue's): healthy diagnosis <= 1.3 x setup; blackholed diagnosis <= setup + the
 probe timeout + 1 s. Writes a Markdown table to --output and exits 1 when a target is missed.
@@ -26,13 +28,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'integration'))
 
 from diagnose_runner import (  # noqa: E402
-    COLLECTIONS, VENV_BIN, ansible_env, foreign_lab, lab_cli, read_findings, run_diagnose, run_setup,
-    statuses)
+    COLLECTIONS, VENV_BIN, ansible_env, foreign_lab, lab_cli, read_findings, run_diagnose, run_playbook,
+    run_setup, statuses)
 
 # The lab faults that together blackhole every platform endpoint a guest probes (DROP: timeouts).
 BLACKHOLE_FAULTS = ('wireserver_80_drop', 'wireserver_32526_drop', 'imds_drop', 'https_drop')
 HEALTHY_RATIO_TARGET = 1.3
 BLACKHOLE_SLACK_SECONDS = 1.0
+# `ansible -m setup` as a playbook: what any playbook costs on these hosts, for the breakdown only.
+SETUP_PLAYBOOK = os.path.join(HERE, 'setup_playbook.yml')
 
 
 def probe_timeout():
@@ -46,30 +50,34 @@ def host_pattern(size):
     return ','.join('guest%d' % index for index in range(1, size + 1))
 
 
-def timed_pair(inventory, size, report_dir, forks, extra_vars):
-    """(setup seconds, diagnose seconds) of one run each; raises when either fails."""
+def timed_round(inventory, size, report_dir, forks, extra_vars, with_setup_playbook):
+    """Seconds of one run of each command: {'setup': .., 'diagnose': .., ['setup_playbook': ..]}."""
     pattern = host_pattern(size)
-    setup, setup_seconds = run_setup(inventory, pattern, forks=forks)
-    if setup.returncode != 0:
-        raise RuntimeError('ansible -m setup failed:\n%s' % setup.stdout[-3000:])
-    diagnose, diagnose_seconds = run_diagnose(inventory, report_dir, limit=pattern, forks=forks,
-                                              extra_vars=extra_vars)
-    if diagnose.returncode != 0:
-        raise RuntimeError('the diagnose playbook failed:\n%s' % diagnose.stdout[-3000:])
-    return setup_seconds, diagnose_seconds
+    runs = [('setup', 'ansible -m setup', lambda: run_setup(inventory, pattern, forks=forks))]
+    if with_setup_playbook:
+        runs.append(('setup_playbook', 'the setup playbook',
+                     lambda: run_playbook(SETUP_PLAYBOOK, inventory, pattern, forks=forks)))
+    runs.append(('diagnose', 'the diagnose playbook',
+                  lambda: run_diagnose(inventory, report_dir, limit=pattern, forks=forks, extra_vars=extra_vars)))
+    seconds = {}
+    for key, label, run in runs:
+        completed, seconds[key] = run()
+        if completed.returncode != 0:
+            raise RuntimeError('%s failed:\n%s' % (label, completed.stdout[-3000:]))
+    return seconds
 
 
-def measure(inventory, size, args, work_dir):
+def measure(inventory, size, args, work_dir, with_setup_playbook=False):
     report_dir = os.path.join(work_dir, 'report-%d' % size)
-    timed_pair(inventory, size, report_dir, args.forks, args.extra_vars)  # warm-up: ssh sockets, caches
-    setups, diagnoses = [], []
-    for _round in range(args.rounds):
-        setup_seconds, diagnose_seconds = timed_pair(inventory, size, report_dir, args.forks, args.extra_vars)
-        setups.append(setup_seconds)
-        diagnoses.append(diagnose_seconds)
-    return {'size': size, 'setup': statistics.median(setups), 'diagnose': statistics.median(diagnoses),
-            'setup_runs': setups, 'diagnose_runs': diagnoses,
-            'findings': read_findings(report_dir)}
+    # warm-up: ssh sockets, caches
+    timed_round(inventory, size, report_dir, args.forks, args.extra_vars, with_setup_playbook)
+    rounds = [timed_round(inventory, size, report_dir, args.forks, args.extra_vars, with_setup_playbook)
+              for _round in range(args.rounds)]
+    row = {'size': size, 'findings': read_findings(report_dir)}
+    for key in rounds[0]:
+        row[key + '_runs'] = [seconds[key] for seconds in rounds]
+        row[key] = statistics.median(row[key + '_runs'])
+    return row
 
 
 def blackhole(guests, undo=False):
@@ -105,6 +113,8 @@ def render(results, args, timeout, defaults, lab_seconds):
         '`ansible-playbook azure_backup.snapshot_doctor.diagnose --limit guest1..N` (report written).'
         % args.forks,
         '- Per cell: one untimed warm-up of each, then %d alternating timed runs; medians shown.' % args.rounds,
+        '- Healthy cells also time tests/bench/setup_playbook.yml (the same fact gathering as a playbook) '
+        'to split the overhead: the playbook\'s own, then the diagnosis\'s.',
         '- Diagnosis defaults: probe timeout %.1f s, load sampling %d x %.1f s; extra vars: %s.'
         % (timeout, defaults.LOAD_SAMPLES, defaults.LOAD_SAMPLE_INTERVAL_SECONDS,
            '`%s`' % json.dumps(args.extra_vars) if args.extra_vars else 'none'),
@@ -129,12 +139,24 @@ def render(results, args, timeout, defaults, lab_seconds):
                 missed.append('%s N=%d' % (state, row['size']))
             lines.append('| %s | %d | %.2f | %.2f | %.2f | %s | %s |' % (
                 state, row['size'], row['setup'], row['diagnose'], ratio, target, 'yes' if met else 'NO'))
+    lines += ['', 'Where the healthy time goes (informative, no target):', '',
+              '| N | setup (s) | setup as a playbook (s) | diagnose (s) | playbook / setup | '
+              'diagnose / setup as a playbook |',
+              '| --- | --- | --- | --- | --- | --- |']
+    for state, rows in results:
+        for row in rows:
+            if 'setup_playbook' in row:
+                lines.append('| %d | %.2f | %.2f | %.2f | %.2f | %.2f |' % (
+                    row['size'], row['setup'], row['setup_playbook'], row['diagnose'],
+                    row['setup_playbook'] / row['setup'], row['diagnose'] / row['setup_playbook']))
     lines += ['', 'Raw runs (seconds):', '']
     for state, rows in results:
         for row in rows:
-            lines.append('- %s N=%d: setup %s; diagnose %s' % (
-                state, row['size'], ', '.join('%.2f' % s for s in row['setup_runs']),
-                ', '.join('%.2f' % s for s in row['diagnose_runs'])))
+            runs = [(label, row[key + '_runs']) for key, label in (
+                ('setup', 'setup'), ('setup_playbook', 'setup as a playbook'), ('diagnose', 'diagnose'))
+                if key + '_runs' in row]
+            lines.append('- %s N=%d: %s' % (state, row['size'], '; '.join(
+                '%s %s' % (label, ', '.join('%.2f' % value for value in values)) for label, values in runs)))
     lines += ['', 'Targets missed: %s.' % (', '.join(missed) if missed else 'none'), '']
     return '\n'.join(lines), missed
 
@@ -189,7 +211,7 @@ def main(argv=None):
         results = []
         healthy = []
         for size in args.sizes:
-            healthy.append(measure(inventory, size, args, work_dir))
+            healthy.append(measure(inventory, size, args, work_dir, with_setup_playbook=True))
             print('healthy N=%d: setup %.2f s, diagnose %.2f s' % (size, healthy[-1]['setup'],
                                                                    healthy[-1]['diagnose']), flush=True)
         results.append(('healthy', healthy))

@@ -99,6 +99,12 @@ def run_diagnose(inventory, report_dir, limit=None, extra_vars=None, tags=None, 
     return _run(argv, dict(ansible_env(forks), **(environment or {})), REPO, timeout)
 
 
+def run_playbook(playbook, inventory, limit, forks=10, timeout=300):
+    """ansible-playbook PLAYBOOK -i INVENTORY --limit LIMIT; returns (CompletedProcess, seconds)."""
+    argv = [os.path.join(VENV_BIN, 'ansible-playbook'), playbook, '-i', inventory, '--limit', limit]
+    return _run(argv, ansible_env(forks), REPO, timeout)
+
+
 def run_setup(inventory, pattern='all', forks=10, timeout=300):
     """ansible PATTERN -m setup; returns (CompletedProcess, seconds)."""
     argv = [os.path.join(VENV_BIN, 'ansible'), pattern, '-i', inventory, '-m', 'ansible.builtin.setup']
