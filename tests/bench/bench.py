@@ -86,6 +86,19 @@ def blackhole(guests, undo=False):
             lab_cli('fault', 'undo' if undo else 'apply', fault, 'guest%d' % index, check=not undo)
 
 
+def check_healthy(result):
+    """The healthy runs really diagnosed every guest, without fail or error (else the timing means nothing).
+
+    snapshot.load is left out: the guests share the host's /proc/stat, so they see the benchmark's own load.
+    """
+    for index in range(1, result['size'] + 1):
+        found = statuses(result['findings'], 'guest%d' % index)
+        bad = sorted(check for check, status in found.items()
+                     if status in ('fail', 'error') and check != 'snapshot.load')
+        if not found or bad:
+            raise RuntimeError('guest%d: the healthy diagnosis has %s' % (index, bad or 'no findings'))
+
+
 def check_blackholed(result):
     """The blackholed runs really diagnosed blackholed endpoints (else the timing means nothing)."""
     for index in range(1, result['size'] + 1):
@@ -212,6 +225,7 @@ def main(argv=None):
         healthy = []
         for size in args.sizes:
             healthy.append(measure(inventory, size, args, work_dir, with_setup_playbook=True))
+            check_healthy(healthy[-1])
             print('healthy N=%d: setup %.2f s, diagnose %.2f s' % (size, healthy[-1]['setup'],
                                                                    healthy[-1]['diagnose']), flush=True)
         results.append(('healthy', healthy))
