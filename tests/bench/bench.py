@@ -58,7 +58,7 @@ def timed_round(inventory, size, report_dir, forks, extra_vars, with_setup_playb
         runs.append(('setup_playbook', 'the setup playbook',
                      lambda: run_playbook(SETUP_PLAYBOOK, inventory, pattern, forks=forks)))
     runs.append(('diagnose', 'the diagnose playbook',
-                  lambda: run_diagnose(inventory, report_dir, limit=pattern, forks=forks, extra_vars=extra_vars)))
+                 lambda: run_diagnose(inventory, report_dir, limit=pattern, forks=forks, extra_vars=extra_vars)))
     seconds = {}
     for key, label, run in runs:
         completed, seconds[key] = run()
