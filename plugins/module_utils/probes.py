@@ -117,11 +117,9 @@ class TlsContext:
             return self._context
 
 
-def https_probe(host, port, deadline, record, proxy=None, ca_file=None, tls_context=None):
-    """TCP (or a CONNECT tunnel through ``proxy`` = (host, port)) then a verified TLS handshake.
-
-    ``tls_context`` (a TlsContext) is shared between probes; without it one is made from ``ca_file``.
-    """
+def https_probe(host, port, deadline, record, tls_context, proxy=None):
+    """TCP (or a CONNECT tunnel through ``proxy`` = (host, port)) then a TLS handshake verified with
+    ``tls_context`` (a TlsContext, shared by the probes of a stage)."""
     record.update(host=host, port=port, via='proxy' if proxy else 'direct', stage='tcp',
                   tls_version=None, peer_subject=None)
     if proxy:
@@ -136,7 +134,7 @@ def https_probe(host, port, deadline, record, proxy=None, ca_file=None, tls_cont
         if proxy:
             _proxy_connect(sock, host, port, deadline)
         record['stage'] = 'tls'
-        context = (tls_context or TlsContext(ca_file)).get()
+        context = tls_context.get()
         sock.settimeout(deadline.remaining())
         with context.wrap_socket(sock, server_hostname=host) as tls:
             record['tls_version'] = tls.version()

@@ -247,8 +247,8 @@ def _dns(name):
 
 def _https(host, port, proxy, tls_context):
     return probes.Probe(
-        lambda deadline, record: probes.https_probe(host, port, deadline, record, proxy=proxy,
-                                                    tls_context=tls_context),
+        lambda deadline, record: probes.https_probe(host, port, deadline, record, tls_context,
+                                                    proxy=proxy),
         host=host, port=port, via='proxy' if proxy else 'direct', stage='tcp', tls_version=None,
         peer_subject=None)
 

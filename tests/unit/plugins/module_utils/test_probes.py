@@ -192,8 +192,9 @@ def tcp(host, port):
 
 
 def https(host, port, proxy=None, ca_file=None):
-    return probes.Probe(lambda deadline, record: probes.https_probe(host, port, deadline, record,
-                                                                    proxy=proxy, ca_file=ca_file),
+    tls_context = probes.TlsContext(ca_file)
+    return probes.Probe(lambda deadline, record: probes.https_probe(host, port, deadline, record, tls_context,
+                                                                    proxy=proxy),
                         host=host, port=port)
 
 
@@ -285,7 +286,7 @@ def test_https_probes_share_one_tls_context(servers, pki, monkeypatch):
     monkeypatch.setattr(probes.ssl, 'create_default_context', lambda **kw: made.append(kw) or create(**kw))
     shared = probes.TlsContext(pki['ca'])
     records = probes.run_probes([probes.Probe(lambda deadline, record: probes.https_probe(
-        'localhost', server.port, deadline, record, tls_context=shared)) for _index in range(3)], 5)
+        'localhost', server.port, deadline, record, shared)) for _index in range(3)], 5)
     assert [record['ok'] for record in records] == [True, True, True], records
     assert made == [{'cafile': pki['ca']}]
 
@@ -294,7 +295,7 @@ def test_an_unreadable_ca_file_fails_every_https_probe(servers, pki, tmp_path):
     server = servers(tls_handler(pki))
     shared = probes.TlsContext(str(tmp_path / 'missing-ca.pem'))
     records = probes.run_probes([probes.Probe(lambda deadline, record: probes.https_probe(
-        'localhost', server.port, deadline, record, tls_context=shared)) for _index in range(2)], 5)
+        'localhost', server.port, deadline, record, shared)) for _index in range(2)], 5)
     assert [(record['ok'], record['stage']) for record in records] == [(False, 'tls'), (False, 'tls')]
     assert all('No such file' in record['error'] for record in records), records
 
