@@ -155,16 +155,19 @@ def main():
     if device:
         add += ['dev', device]
 
+    def exit_changed(commands, route):
+        result = dict(changed=True, commands=commands, route=route)
+        if module._diff:  # the kernel's answer before, and what changes it (planned in check mode)
+            result['diff'] = dict(before='ip route get %s: %s\n' % (address, route_before),
+                                  after=''.join(' '.join(command) + '\n' for command in commands),
+                                  before_header='route to %s' % address, after_header='commands')
+        module.exit_json(**result)
+
+    route_before = route
     if module.check_mode:
         if not commands and not gateway and not device:
             module.fail_json(msg='No route to %s and no gateway known: set the gateway' % address, route=route)
-        planned = commands or [add]
-        result = dict(changed=True, commands=planned, route=route)
-        if module._diff:
-            result['diff'] = dict(before='ip route get %s: %s\n' % (address, route),
-                                  after=''.join(' '.join(command) + '\n' for command in planned),
-                                  before_header='route to %s' % address, after_header='commands to run')
-        module.exit_json(**result)
+        exit_changed(commands or [add], route)
 
     for command in commands:
         run([ip] + command[1:])
@@ -180,7 +183,7 @@ def main():
             module.fail_json(msg='Still no usable route to %s: %s' % (address, route), commands=commands)
     module.warn('Changed the running routing table only; fix any network configuration that recreates '
                 'the blocking route at boot.')
-    module.exit_json(changed=True, commands=commands, route=route)
+    exit_changed(commands, route)
 
 
 if __name__ == '__main__':

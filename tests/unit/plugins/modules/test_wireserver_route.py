@@ -102,3 +102,11 @@ def test_check_mode_diff_shows_the_commands(fake):
     fake(['default via 10.0.0.1 dev eth0', 'blackhole ' + WS])
     result = run_module(route.main, {'address': WS}, check_mode=True, diff=True)
     assert result['diff']['after'] == 'ip -4 route del blackhole %s table main\n' % WS
+
+
+def test_applied_change_has_the_same_diff(fake):
+    ip = fake(['default via 10.0.0.1 dev eth0', 'blackhole ' + WS])
+    result = run_module(route.main, {'address': WS}, diff=True)
+    assert result['changed'] is True and 'blackhole ' + WS not in ip.routes
+    assert result['diff']['before'].startswith('ip route get %s: ' % WS)
+    assert result['diff']['after'] == 'ip -4 route del blackhole %s table main\n' % WS
