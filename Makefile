@@ -65,10 +65,10 @@ MOLECULE_SCENARIOS := default agent connectivity snapshot collect_logs
 molecule: collection lab-template
 	set -e; for scenario in $(MOLECULE_SCENARIOS); do $(BIN)/molecule test -s $$scenario; done
 
-# The diagnosis against lab guests with every fault; boots its own guests, so no lab may be up.
-# lab targets run the venv's pytest and ansible
+# The lab targets run the venv's pytest and ansible.
 lab-template: venv
 
+# The diagnosis against lab guests with every fault; boots its own guests, so no lab may be up.
 integration: collection lab-template
 	$(BIN)/pytest tests/integration -q -p no:cacheprovider
 

@@ -258,8 +258,8 @@ class LabServer(ThreadingHTTPServer):
     """A thread per connection, TLS handshakes included, and a deep accept queue.
 
     A whole fleet of guests probes at once: with socketserver's queue of 5 and handshakes done one
-    after the other in the accept loop, SYNs were dropped and clients waited for the 1 s retransmit,
-    which real platform endpoints do not make them do.
+    after the other in the accept loop, some probes took 1.1 s (the mark of TCP's 1 s SYN
+    retransmit after a full queue), which real platform endpoints do not make them wait.
     """
     daemon_threads = True
     request_queue_size = 128
