@@ -15,21 +15,23 @@ END = "<!-- checks-table:end -->"
 
 
 def _import_collection():
-    """Import the catalog and the evaluator as Ansible would, through the .build link of tests/conftest.py."""
+    """Import the catalog and the rules as Ansible would, through the .build link of tests/conftest.py."""
     sys.path.insert(0, os.path.join(ROOT, "tests"))
     import conftest  # noqa: F401  (creates the link and puts it on sys.path)
-    from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils import catalog, evaluate
+    from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils import catalog
+    from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils import engine
+    evaluate = engine.collection_rules()
     sys.path.insert(0, os.path.join(ROOT, "tests", "lab"))
     from snapshot_lab.faults import REGISTRY
     return catalog, evaluate, REGISTRY
 
 
-def _linux_state(check, evaluate, faulted):
+def _linux_state(check, rules, faulted):
     if "linux" not in check.platforms:
         return "n/a"
     if check.scope == "control_plane":
         return "not yet (needs the Azure API)"
-    if not evaluate.has_rule(check.id):
+    if rules.get("linux", check.id) is None:
         return "not yet"
     return "diagnosed, lab fault" if check.id in faulted else "diagnosed, unit-tested"
 

@@ -12,7 +12,7 @@ import os
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.report import (
+from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.report import (
     RENDERERS, build_report, collection_version, entry_from_result, fleet_summary, host_summary,
     summary_lines, write_report)
 

@@ -23,7 +23,7 @@ options:
   command_timeout:
     description: Seconds one command (C(systemctl), C(waagent -version), C(ip), C(iptables-save), ...) may run.
     type: float
-    default: 10
+    default: 10.0
 attributes:
   check_mode:
     support: full
@@ -45,7 +45,7 @@ notes:
     AGENT = r'''
 options:
   log_tail_kib:
-    description: How many KiB of the end of C(/var/log/waagent.log) are read for error lines.
+    description: How many KiB of the end of C(/var/log/waagent.log) are read for error lines (1 to 10000).
     type: int
     default: 256
 '''
@@ -61,25 +61,31 @@ options:
     default: false
   wireserver:
     description:
-      - IP address probed as the wireserver instead of C(168.63.129.16). Setting it lets the wireserver
-        probes run on a non-Azure host.
+      - IP address probed as the wireserver. Another address than Azure's lets the wireserver probes
+        run on a non-Azure host.
     type: str
+    default: 168.63.129.16
   wireserver_ports:
-    description: TCP ports probed on the wireserver; the default is C(80) and C(32526).
+    description: TCP ports probed on the wireserver (C(32526) is the HostGAPlugin).
     type: list
     elements: int
+    default: [80, 32526]
   imds:
-    description: IP address (optionally C(address:port)) probed as the instance metadata service instead of C(169.254.169.254).
+    description:
+      - IP address, optionally C(address:port), probed as the instance metadata service. Without a port,
+        O(imds_port) or C(80). Another address than Azure's lets the IMDS probe run on a non-Azure host.
     type: str
+    default: 169.254.169.254
   imds_port:
-    description: TCP port of the instance metadata service; the default is C(80).
+    description: TCP port of the instance metadata service when O(imds) names none; C(80) when unset.
     type: int
   https_endpoints:
     description:
-      - C(host) or C(host:port) names probed with DNS, TCP and a TLS handshake instead of the built-in
-        list of Azure endpoints (see C(defaults.py)). Setting it lets these probes run on a non-Azure host.
+      - C(host) or C(host:port) names probed with DNS, TCP and a TLS handshake. Another list than the
+        default lets these probes run on a non-Azure host.
     type: list
     elements: str
+    default: ['login.microsoftonline.com:443']
   proxy:
     description:
       - C(http://host:port) of the proxy to use for the HTTPS probes instead of the one the agent would
@@ -92,19 +98,22 @@ options:
   probe_timeout:
     description:
       - Seconds one probe may take. The probes run concurrently, so the whole probe stage ends within
-        about this time even when every endpoint is blackholed. The default is 5.
+        about this time even when every endpoint is blackholed.
     type: float
+    default: 5.0
 '''
 
     LOAD = r'''
 options:
   load_samples:
-    description: How many CPU and memory samples are taken. The default is 3.
+    description: How many CPU and memory samples are taken (1 to 10000).
     type: int
+    default: 3
   load_interval:
     description:
-      - Seconds between samples (each CPU sample measures this interval). The default is 0.1.
+      - Seconds between samples (each CPU sample measures this interval).
       - Sampling starts first and runs beside the other sections; the CPU the module and its commands
         spend meanwhile is left out of each sample.
     type: float
+    default: 0.1
 '''

@@ -79,6 +79,10 @@ STALE_TRANSITIONING_MINUTES = 20
 MAX_CONCURRENT_BACKUPS_PER_CLOUD_SERVICE = 4
 # Timeout for one TCP connect or TLS handshake of a probe.
 PROBE_TIMEOUT_SECONDS = 5.0
+# Timeout for one command on the host (systemctl, waagent -version, ip, iptables-save).
+COMMAND_TIMEOUT_SECONDS = 10.0
+# How much of the end of the agent log is scanned for error lines.
+LOG_TAIL_KIB = 256
 
 # --- Linux paths ------------------------------------------------------------------------------
 # Sources: WALinuxAgent (azurelinuxagent/common/conf.py defaults) and azure-linux-extensions VMBackup.

@@ -407,3 +407,23 @@ def parse_proxy_url(url):
         'port': port,
         'has_credentials': bool(parts.username or parts.password),
     }
+
+
+def split_endpoint(text, default_port):
+    """'host' or 'host:port' or '[v6]:port' -> (host, port); ValueError for nonsense.
+
+    The one host:port parser of the collection (controller and host). Without a port in ``text``
+    the port is ``default_port``, which may be None.
+    """
+    text = str(text).strip()
+    if text.startswith('['):
+        host, _sep, rest = text[1:].partition(']')
+        port = rest.lstrip(':') or default_port
+    elif text.count(':') == 1:
+        host, port = text.split(':')
+    else:
+        host, port = text, default_port
+    port = None if port is None else int(port)
+    if not host or (port is not None and not 0 < port < 65536):
+        raise ValueError('not a host[:port]: %r' % text)
+    return host, port

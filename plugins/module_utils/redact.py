@@ -122,3 +122,25 @@ def _subn_unless_redacted(pattern, replacement, text):
         return replacement(match)
 
     return pattern.sub(replace, text), count[0]
+
+
+def redact_tree(value):
+    """Redact every string inside ``value`` (dicts, lists, scalars); returns (value, count)."""
+    if isinstance(value, (str, bytes)):
+        return redact(value)
+    if isinstance(value, dict):
+        total = 0
+        result = {}
+        for key, item in value.items():
+            result[key], count = redact_tree(item)
+            total += count
+        return result, total
+    if isinstance(value, (list, tuple)):
+        total = 0
+        result = []
+        for item in value:
+            item, count = redact_tree(item)
+            result.append(item)
+            total += count
+        return result, total
+    return value, 0

@@ -50,22 +50,27 @@ options:
   wireserver:
     description:
       - Address of the wireserver to probe (an address without a port; ports in O(wireserver_ports)).
-      - Setting it counts as an endpoint override; the default is Azure's C(168.63.129.16).
+      - Another address than Azure's counts as an endpoint override (probed on any host).
     type: str
+    default: 168.63.129.16
   wireserver_ports:
-    description: TCP ports of the wireserver to probe; default C(80) and C(32526) (HostGAPlugin).
+    description: TCP ports of the wireserver to probe (C(32526) is the HostGAPlugin).
     type: list
     elements: int
+    default: [80, 32526]
   imds:
     description:
-      - Instance metadata service to probe, C(address) or C(address:port); default C(169.254.169.254:80).
+      - Instance metadata service to probe, C(address) or C(address:port) (port C(80) when none is given).
+      - Another address than Azure's counts as an endpoint override.
     type: str
+    default: 169.254.169.254
   https_endpoints:
     description:
       - Azure public endpoints probed over HTTPS (TCP, then a TLS handshake), as C(host) or C(host:port).
-        The default list lives in the collection's C(defaults.py).
+      - Another list than the default counts as an endpoint override.
     type: list
     elements: str
+    default: ['login.microsoftonline.com:443']
   proxy:
     description:
       - C(http://host:port) proxy to use for the HTTPS probes instead of what the host configures;
@@ -79,30 +84,41 @@ options:
       - Seconds each network probe may take. Probes run concurrently, so the whole probe stage takes
         about this long even when every endpoint is blackholed. Must be greater than 0.
     type: float
+    default: 5.0
   command_timeout:
     description: Seconds one command on the host (systemctl, waagent -version, ip, iptables-save) may take.
     type: float
+    default: 10.0
   log_tail_kib:
-    description: How many KiB of the end of the agent log are scanned for errors. At least 1.
+    description: How many KiB of the end of the agent log are scanned for errors (1 to 10000).
     type: int
+    default: 256
   load_samples:
-    description: How many CPU and memory samples are taken for the load check. At least 1.
+    description: How many CPU and memory samples are taken for the load check (1 to 10000).
     type: int
+    default: 3
   load_interval:
     description: Seconds between two load samples (each sample measures over this interval). Not negative.
     type: float
+    default: 0.1
   load_threshold_percent:
-    description: CPU or memory use (percent) at or above which the load check warns; default 90.
+    description: CPU or memory use (percent) at or above which the load check warns or fails.
     type: float
+    default: 90.0
   min_agent_version:
-    description: Minimum Linux agent version (daemon and goal-state agent); default in C(defaults.py).
+    description:
+      - Minimum Linux agent version (daemon and goal-state agent), from Microsoft's minimum version
+        support page (KB 4049215).
     type: str
+    default: 2.2.53.1
   min_extension_version:
-    description: Minimum VMSnapshotLinux handler version; default C(1.0.91.0), the article's.
+    description: Minimum VMSnapshotLinux handler version (the article's).
     type: str
+    default: 1.0.91.0
   transitioning_minutes:
-    description: Minutes after which a C(transitioning) extension status counts as stale; default 20.
+    description: Minutes after which a C(transitioning) extension status counts as stale.
     type: float
+    default: 20.0
   return_facts:
     description: Also return the raw facts gathered on the host (key RV(facts)), for debugging.
     type: bool

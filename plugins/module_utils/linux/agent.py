@@ -26,7 +26,7 @@ UNIT_DIRS = ('/etc/systemd/system', '/run/systemd/system', '/usr/local/lib/syste
 SERVICE_PROPERTIES = ('LoadState', 'ActiveState', 'SubState', 'UnitFileState', 'Restart',
                       'FragmentPath', 'SourcePath')
 GOAL_STATE_DIR_RE = re.compile(r'^WALinuxAgent-(?P<version>[0-9][0-9.]*)$')
-DEFAULT_LOG_TAIL_KIB = 256
+DEFAULT_LOG_TAIL_KIB = defaults.LOG_TAIL_KIB
 MAX_LOG_LINES_RETURNED = 50
 MAX_LOG_LINE_CHARS = 500
 # WALinuxAgent log lines: "2024-05-01T10:00:00.123456Z ERROR Daemon ..." (2.2.x and later) and
@@ -221,6 +221,10 @@ def _is_agent_command(args):
 
 
 def gather_processes(host):
+    return host.once('agent.processes', _scan_processes)
+
+
+def _scan_processes(host):
     if host.offline:
         return skip(OFFLINE_MESSAGE)
     try:
@@ -246,6 +250,10 @@ def gather_processes(host):
 
 # -- configuration and log ------------------------------------------------------------------------------
 def gather_config(host):
+    return host.once('agent.config', _read_config)
+
+
+def _read_config(host):
     path = defaults.WAAGENT_CONF
     text, _size, problem = host.read_text(path, max_bytes=MAX_FILE_BYTES)
     if problem:

@@ -14,12 +14,15 @@ import shlex
 import time
 
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils import defaults, probes
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.identity import treated_as_azure
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux.agent import (
     gather_config, gather_processes)
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux.host import (
     OFFLINE_MESSAGE, error, ok, skip)
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.options import (
+    overridden as option_overridden)
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.parsers import (
-    parse_environment, parse_proxy_url)
+    parse_environment, parse_proxy_url, split_endpoint)
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.redact import redact
 
 __metaclass__ = type
@@ -37,22 +40,6 @@ ROUTE_TYPES = ('unicast', 'local', 'broadcast', 'multicast', 'unreachable', 'pro
 MAX_RULESET_CHARS = 256 * 1024
 
 
-def split_endpoint(text, default_port):
-    """'host' or 'host:port' or '[v6]:port' -> (host, port); ValueError for nonsense."""
-    text = str(text).strip()
-    if text.startswith('['):
-        host, _sep, rest = text[1:].partition(']')
-        port = rest.lstrip(':') or default_port
-    elif text.count(':') == 1:
-        host, port = text.split(':')
-    else:
-        host, port = text, default_port
-    port = int(port)
-    if not host or not 0 < port < 65536:
-        raise ValueError('not a host[:port]: %r' % text)
-    return host, port
-
-
 def resolve_endpoints(options):
     """The endpoints to probe, and which of them the run overrode."""
     https = options.get('https_endpoints')
@@ -67,10 +54,12 @@ def resolve_endpoints(options):
     }
     if options.get('imds'):  # 'address' or 'address:port'
         endpoints['imds'], endpoints['imds_port'] = split_endpoint(options['imds'], endpoints['imds_port'])
+    # An endpoint counts as overridden only when it differs from Azure's own: Azure's addresses
+    # are never probed from a host that is not an Azure VM, even when the run names them.
     overridden = {
-        'wireserver': bool(options.get('wireserver')),
-        'imds': bool(options.get('imds')),
-        'https': https is not None,
+        'wireserver': option_overridden(options, 'wireserver'),
+        'imds': bool(options.get('imds')) and endpoints['imds'] != defaults.IMDS_ADDRESS,
+        'https': option_overridden(options, 'https_endpoints'),
     }
     endpoints['overridden'] = any(overridden.values())
     return endpoints, overridden
@@ -258,7 +247,7 @@ def gather_connectivity(host, platform, options=None, agent_names=None):
     if host.offline:
         return skip(OFFLINE_MESSAGE)
     endpoints, overridden = resolve_endpoints(options)
-    azure = bool(platform.get('azure_dmi')) or bool(options.get('assume_azure'))
+    azure = treated_as_azure(platform, options.get('assume_azure'))
     if not azure and not endpoints['overridden']:
         return skip('not an Azure VM by DMI: platform probes skipped (set assume_azure or '
                     'override the endpoints to probe)', endpoints=endpoints)

@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one main() of guest_info and the per-cause *_info modules (the only file here importing Ansible).
 
-The argument specs mirror plugins/doc_fragments/facts.py.
+The argument specs come from the option table (``options.py``); a unit test checks them against
+plugins/doc_fragments/facts.py.
 """
 from __future__ import absolute_import, division, print_function
 
@@ -10,57 +11,38 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils import options as option_table
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux.gather import (
     SECTIONS, gather_facts, validate_options)
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux.host import Host
 
 __metaclass__ = type
 
-COMMON_SPEC = dict(
-    root=dict(type='path', default='/'),
-    command_timeout=dict(type='float', default=10.0),
-)
-AGENT_SPEC = dict(
-    log_tail_kib=dict(type='int', default=256),
-)
-CONNECTIVITY_SPEC = dict(
-    assume_azure=dict(type='bool', default=False),
-    wireserver=dict(type='str'),
-    wireserver_ports=dict(type='list', elements='int'),
-    imds=dict(type='str'),
-    imds_port=dict(type='int'),
-    https_endpoints=dict(type='list', elements='str'),
-    proxy=dict(type='str'),
-    ca_file=dict(type='path'),
-    probe_timeout=dict(type='float'),
-)
-LOAD_SPEC = dict(
-    load_samples=dict(type='int'),
-    load_interval=dict(type='float'),
-)
-# Which option groups each section needs.
-SECTION_SPECS = {
+# The option groups (doc fragments) each section needs besides the common ones.
+SECTION_GROUPS = {
     'platform': (),
-    'agent': (AGENT_SPEC,),
+    'agent': ('agent',),
     'extension': (),
-    'connectivity': (CONNECTIVITY_SPEC,),
+    'connectivity': ('connectivity',),
     'dhcp': (),
-    'load': (LOAD_SPEC,),
+    'load': ('load',),
 }
+# The module-only spelling of the IMDS port (the action splits `imds` into address and port).
+IMDS_PORT_SPEC = dict(imds_port=dict(type='int'))
 
 
 def argument_spec(section=None):
     """The module's argument spec: guest_info (section None) has every option plus ``gather``."""
-    spec = dict(COMMON_SPEC)
+    groups = ['common']
+    for name, needed in SECTION_GROUPS.items():
+        if section is None or name == section:
+            groups.extend(needed)
+    spec = option_table.argument_spec(option_table.select(where='host', groups=groups))
+    if 'connectivity' in groups:
+        spec.update(IMDS_PORT_SPEC)
     if section is None:
-        for groups in SECTION_SPECS.values():
-            for group in groups:
-                spec.update(group)
         spec['gather'] = dict(type='list', elements='str', default=['all'],
                               choices=['all'] + list(SECTIONS))
-    else:
-        for group in SECTION_SPECS[section]:
-            spec.update(group)
     return spec
 
 

@@ -7,22 +7,22 @@ fails unexpectedly gives its section ``{"result": "error", "message": "internal 
 """
 from __future__ import absolute_import, division, print_function
 
-import ipaddress
 import os
 import threading
 
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux.agent import gather_agent
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux.connectivity import (
-    gather_connectivity, split_endpoint)
+    gather_connectivity)
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux.dhcp import gather_dhcp
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux.extension import (
     gather_extension)
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux.host import (
-    Host, error, utc_iso)
+    DEFAULT_COMMAND_TIMEOUT, Host, error, utc_iso)
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux.load import gather_load
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux.platform import (
     gather_platform)
-from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.parsers import parse_proxy_url
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.options import (
+    problems as option_problems)
 
 __metaclass__ = type
 
@@ -38,47 +38,25 @@ _GATHERERS = {
 }
 
 
-def validate_options(options):
-    """Messages for invalid options (the module fails with them); an empty list when all is well."""
-    problems = []
-    root = options.get('root') or '/'
+def validate_options(values):
+    """Messages for invalid options (the module fails with them); an empty list when all is well.
+
+    The bounds of every option come from the option table (``options.py``); what only the host
+    can check (the root directory, the CA file) is checked here.
+    """
+    problems = option_problems(values)
+    root = values.get('root') or '/'
     if not os.path.isabs(root) or not os.path.isdir(root):
         problems.append('root must be an absolute path to a directory, got %r' % root)
-    for name in options.get('gather') or ():
+    for name in values.get('gather') or ():
         if name != 'all' and name not in SECTIONS:
             problems.append('unknown gather section %r (expected all or %s)' % (name, ', '.join(SECTIONS)))
-    for name in ('probe_timeout', 'command_timeout', 'load_interval'):
-        value = options.get(name)
-        if value is not None and (not isinstance(value, (int, float)) or value < 0 or
-                                  (value == 0 and name != 'load_interval')):
-            problems.append('%s must be a positive number, got %r' % (name, value))
-    for name, low in (('load_samples', 1), ('log_tail_kib', 1)):
-        value = options.get(name)
-        if value is not None and (not isinstance(value, int) or value < low or value > 10000):
-            problems.append('%s must be an integer from %d to 10000, got %r' % (name, low, value))
-    for item in options.get('https_endpoints') or ():
-        try:
-            split_endpoint(item, 443)
-        except (ValueError, TypeError):
-            problems.append('https_endpoints: %r is not host or host:port' % (item,))
-    for port in list(options.get('wireserver_ports') or ()) + [options.get('imds_port') or 80]:
-        if not isinstance(port, int) or not 0 < port < 65536:
-            problems.append('port %r is not between 1 and 65535' % (port,))
-    for name in ('wireserver', 'imds'):
-        value = options.get(name)
-        if value:
-            try:
-                address = split_endpoint(value, 80)[0] if name == 'imds' else value
-                ipaddress.ip_address(address)
-            except ValueError:
-                problems.append('%s must be an IP address%s, got %r'
-                                % (name, ' (optionally :port)' if name == 'imds' else '', value))
-    ca_file = options.get('ca_file')
+    imds_port = values.get('imds_port')
+    if imds_port is not None and not 0 < imds_port < 65536:
+        problems.append('imds_port holds %s, not a TCP port' % imds_port)
+    ca_file = values.get('ca_file')
     if ca_file and not os.path.isfile(ca_file):
         problems.append('ca_file %r is not a file on the host' % ca_file)
-    proxy = options.get('proxy')
-    if proxy and parse_proxy_url(proxy) is None:
-        problems.append('proxy must be http://host:port, got %r' % proxy)
     return problems
 
 
@@ -93,8 +71,9 @@ def gather_facts(options=None, host=None):
     """The facts document for ``options['gather']`` (default: every section)."""
     options = dict(options or {})
     if host is None:
-        host = Host(root=options.get('root') or '/', command_timeout=options.get('command_timeout') or 10)
+        host = Host(root=options.get('root') or '/', command_timeout=options.get('command_timeout') or DEFAULT_COMMAND_TIMEOUT)
     sections = selected_sections(options.get('gather'))
+    host.share_results()
     facts = {
         'schema': SCHEMA,
         'os': 'linux',

@@ -12,7 +12,10 @@ import errno
 import os
 import shutil
 import subprocess
+import threading
 import time
+
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils import defaults
 
 __metaclass__ = type
 
@@ -20,7 +23,7 @@ __metaclass__ = type
 MAX_OUTPUT_BYTES = 256 * 1024
 # A configuration or status file bigger than this is not one we understand.
 MAX_FILE_BYTES = 1024 * 1024
-DEFAULT_COMMAND_TIMEOUT = 10.0
+DEFAULT_COMMAND_TIMEOUT = defaults.COMMAND_TIMEOUT_SECONDS
 # Where root's commands live on every distribution; the module may run with a reduced PATH.
 _SEARCH_PATH = ('/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin')
 
@@ -113,6 +116,28 @@ class Host:
         self.sys_root = sys_root
         self.sleep = sleep
         self.started = clock()
+        self._once_lock = threading.Lock()
+        self._once = None
+
+    def share_results(self):
+        """From now on, ``once`` computes each key once (one gathering: gather_facts calls this)."""
+        self._once = {}
+
+    def once(self, key, compute):
+        """``compute(self)``, once per gathering even when sections ask for it from two threads.
+
+        The agent and connectivity sections both need the agent's processes and configuration:
+        /proc is scanned and waagent.conf read once per run. Callers must not change the result.
+        Outside a gathering (a gatherer called on its own) it simply computes.
+        """
+        if self._once is None:
+            return compute(self)
+        with self._once_lock:
+            entry = self._once.setdefault(key, [threading.Lock(), False, None])
+        with entry[0]:
+            if not entry[1]:
+                entry[2], entry[1] = compute(self), True
+        return entry[2]
 
     def path(self, absolute):
         """``absolute`` (a path on the analysed system) as a path on this machine."""

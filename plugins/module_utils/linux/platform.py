@@ -8,6 +8,7 @@ import platform as _platform
 import shlex
 
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils import defaults
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.identity import azure_by_dmi
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux.host import (
     OFFLINE_MESSAGE, error, ok, skip)
 
@@ -77,20 +78,6 @@ def gather_dmi(host):
         return error('DMI identity unreadable: %s' % '; '.join(problems[key] for key in sorted(problems)),
                      errors=problems, **values)
     return ok(errors=problems, **values)
-
-
-def azure_by_dmi(dmi):
-    """True/False as the DMI identity is Azure's; None when it could not be read completely."""
-    if dmi.get('result') != 'ok':
-        return None
-    observed = (dmi.get('chassis_asset_tag'), dmi.get('sys_vendor'), dmi.get('product_name'))
-    if any(value is None for value in observed):
-        # The asset tag alone is what the agent and cloud-init trust.
-        if dmi.get('chassis_asset_tag') == defaults.AZURE_CHASSIS_ASSET_TAG:
-            return True
-        return None
-    return observed == (defaults.AZURE_CHASSIS_ASSET_TAG, defaults.AZURE_SYS_VENDOR,
-                        defaults.AZURE_PRODUCT_NAME)
 
 
 def gather_platform(host, options=None):

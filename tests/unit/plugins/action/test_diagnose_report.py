@@ -17,7 +17,7 @@ from ansible.playbook.task import Task
 from ansible_collections.azure_backup.snapshot_doctor.plugins.action.diagnose_report import ActionModule
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.findings import (
     make_finding, summarize)
-from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.report import collection_version
+from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.report import collection_version
 
 __metaclass__ = type
 

@@ -689,12 +689,12 @@ def test_gather_facts_offline_never_runs_commands(tmp_path):
 @pytest.mark.parametrize('options, message', [
     ({'root': 'relative'}, 'root must be an absolute path'),
     ({'gather': ['bogus']}, "unknown gather section 'bogus'"),
-    ({'probe_timeout': 0}, 'probe_timeout must be a positive number'),
-    ({'load_samples': 0}, 'load_samples must be an integer from 1'),
+    ({'probe_timeout': 0}, 'probe_timeout must be greater than 0'),
+    ({'load_samples': 0}, 'load_samples must be at least 1'),
     ({'https_endpoints': ['h:99999']}, "https_endpoints: 'h:99999'"),
-    ({'wireserver_ports': [0]}, 'port 0 is not between'),
+    ({'wireserver_ports': [0]}, 'wireserver_ports holds 0, not a TCP port'),
     ({'wireserver': 'wireserver.example'}, 'wireserver must be an IP address'),
-    ({'imds': '10.0.0.3:abc'}, 'imds must be an IP address (optionally :port)'),
+    ({'imds': '10.0.0.3:abc'}, 'imds: expected an IP address, optionally with :port'),
     ({'proxy': 'http://'}, 'proxy must be http://host:port'),
     ({'ca_file': '/nonexistent/ca.pem'}, "ca_file '/nonexistent/ca.pem' is not a file"),
 ])

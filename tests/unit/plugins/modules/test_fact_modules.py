@@ -85,7 +85,7 @@ def test_connectivity_info_on_a_non_azure_machine_probes_nothing(monkeypatch):
 @pytest.mark.parametrize('args, message', [
     ({'root': 'relative/path'}, 'root must be an absolute path'),
     ({'gather': ['agent', 'nonsense']}, 'value of gather must be one or more of'),
-    ({'load_samples': 0}, 'load_samples must be an integer'),
+    ({'load_samples': 0}, 'load_samples must be at least 1'),
     ({'https_endpoints': ['ok.test', 'bad:port']}, "https_endpoints: 'bad:port'"),
     ({'wireserver': 'not-an-ip'}, 'wireserver must be an IP address'),
     ({'unknown_option': 1}, 'Unsupported parameters'),

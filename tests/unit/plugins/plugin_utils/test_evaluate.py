@@ -13,13 +13,13 @@ import os
 
 import pytest
 
-from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils import evaluate as evaluator
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.catalog import checks_for
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.findings import FINDING_KEYS
-
-from linux_fakes import HOSTS
+from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils import engine as evaluator
 
 __metaclass__ = type
+
+HOSTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, 'fixtures', 'hosts')
 
 LINUX_CHECKS = [check.id for check in checks_for(platform='linux')]
 GUEST_CHECKS = [check.id for check in checks_for(platform='linux', scope='guest')]

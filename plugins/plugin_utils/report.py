@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The fleet report: findings.json (the contract of checks.md), report.md, report.html, junit.xml.
 
-Pure Python (no Ansible import), run on the controller by the ``diagnose_report`` action. Every
+Pure Python (no Ansible import), run on the controller only, by the ``diagnose_report`` action. Every
 renderer takes the report dict built by ``build_report`` and returns text; ``write_report`` writes
 all of them, mode 0600, into a 0700 directory.
 
@@ -22,7 +22,7 @@ import xml.etree.ElementTree as ET
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.catalog import CAUSES
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.findings import (
     STATUSES, summarize, worst)
-from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.redact import redact
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.redact import redact, redact_tree
 
 __metaclass__ = type
 
@@ -78,32 +78,9 @@ def collection_version(root=_COLLECTION_ROOT):
 
 # -- building the report ---------------------------------------------------------------------
 
-def _redact_value(value):
-    """Redact every string inside ``value`` (dicts, lists, scalars); return (value, count)."""
-    if isinstance(value, (str, bytes)):
-        text, count = redact(value)
-        return text, count
-    if isinstance(value, dict):
-        total = 0
-        result = {}
-        for key, item in value.items():
-            result[key], count = _redact_value(item)
-            total += count
-        return result, total
-    if isinstance(value, (list, tuple)):
-        total = 0
-        result = []
-        for item in value:
-            item, count = _redact_value(item)
-            result.append(item)
-            total += count
-        return result, total
-    return value, 0
-
-
 def redact_findings(findings):
     """Findings with every summary, evidence and remedy string redacted; returns (findings, count)."""
-    return _redact_value(list(findings))
+    return redact_tree(list(findings))
 
 
 def host_entry(findings=None, platform=None, reachable=True, error=None):

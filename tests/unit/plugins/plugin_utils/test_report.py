@@ -12,10 +12,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils import report
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.catalog import CAUSES
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.findings import (
     FINDING_KEYS, make_finding, skip_finding, error_finding)
+from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils import report
 
 __metaclass__ = type
 

@@ -1,0 +1,236 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Rules of the agent cause (article cause 2: the VM agent is out of date or not running)."""
+from __future__ import absolute_import, division, print_function
+
+import re
+
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.parsers import conf_switch
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.version import version_at_least
+from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.engine import (
+    RULES, Error, Skip, finding)
+
+__metaclass__ = type
+
+
+# waagent.log lines that a healthy guest shows outside Azure or in transient conditions: they
+# are listed as info, never a warning on their own. Each pattern is a regex searched in the text.
+KNOWN_LOG_ARTEFACTS = (
+    ('dmidecode missing', r'dmidecode.*not found|not found.*dmidecode'),
+    ('no route to the wireserver (lab or early boot)', r'No route exists to \d+\.\d+\.\d+\.\d+'),
+    ('IMDS unreachable', r'\bIMDS\b|169\.254\.169\.254|[Ii]nstance [Mm]etadata'),
+    ('no DHCP client process', r'Dhcp client is not running'),
+    # Provisioning.Agent=cloud-init on an image without cloud-init: provisioning only, not backup.
+    ('cloud-init not enabled', r'cloud-init does not appear to be enabled'),
+)
+# systemd unit file states that start the unit at boot.
+ENABLED_STATES = ('enabled', 'enabled-runtime', 'generated', 'alias', 'indirect')
+RESTARTING_POLICIES = ('always', 'on-failure', 'on-abnormal', 'on-abort', 'on-watchdog')
+MAX_EXCERPT_LINES = 10
+
+
+@RULES.rule('linux', 'agent.installed')
+def _agent_installed(ctx):
+    agent = ctx.section('agent')
+    package = agent.get('package') or {}
+    executable = agent.get('executable') or {}
+    evidence = {'package': package.get('name'), 'installed': package.get('installed'),
+                'version': package.get('version'), 'executable': executable.get('path')}
+    if package.get('result') == 'ok' and package.get('installed'):
+        return finding('agent.installed', 'pass', 'package %s %s is installed'
+                       % (package.get('name'), package.get('version') or ''), evidence)
+    if executable.get('result') == 'ok' and executable.get('exists'):
+        return finding('agent.installed', 'pass', 'waagent is present at %s (not from package %s)'
+                       % (executable.get('path'), package.get('name')), evidence)
+    if package.get('result') == 'error':
+        raise Error('package state unknown (%s) and no waagent executable' % package.get('message'))
+    return finding('agent.installed', 'fail', 'the agent is not installed (package %s absent, no waagent '
+                   'executable)' % package.get('name'), evidence,
+                   'Install the distribution\'s agent package (%s).' % package.get('name'))
+
+
+def _agent_versions(ctx):
+    agent = ctx.section('agent')
+    version = agent.get('version') or {}
+    daemon = goal_state = None
+    sources = {}
+    if version.get('result') == 'ok':
+        daemon, goal_state = version.get('daemon'), version.get('goal_state')
+        sources['daemon'] = sources['goal_state'] = 'waagent -version'
+    package = agent.get('package') or {}
+    if daemon is None and package.get('result') == 'ok' and package.get('installed'):
+        daemon, sources['daemon'] = package.get('version'), 'package'
+    dirs = agent.get('goal_state_dirs') or {}
+    if goal_state is None and dirs.get('result') == 'ok' and dirs.get('versions'):
+        goal_state, sources['goal_state'] = dirs['versions'][-1], 'newest WALinuxAgent-* directory'
+    return daemon, goal_state, sources, version
+
+
+@RULES.rule('linux', 'agent.version')
+def _agent_version(ctx):
+    daemon, goal_state, sources, version = _agent_versions(ctx)
+    minimum = ctx.options['min_agent_version']
+    evidence = {'daemon': daemon, 'goal_state': goal_state, 'minimum': minimum, 'sources': sources}
+    if daemon is None and goal_state is None:
+        if version.get('result') == 'error':
+            raise Error('agent version unknown: %s' % version.get('message'))
+        raise Skip('the agent is not installed')
+    below = []
+    for label, value in (('daemon', daemon), ('goal-state agent', goal_state)):
+        if value is None:
+            continue
+        at_least = version_at_least(value, minimum)
+        if at_least is None:
+            raise Error('cannot compare %s version %r with minimum %r' % (label, value, minimum))
+        if not at_least:
+            below.append('%s %s' % (label, value))
+    if below:
+        return finding('agent.version', 'fail', '%s below the minimum %s' % (', '.join(below), minimum),
+                       evidence, 'Update the agent package (and enable AutoUpdate.Enabled so the '
+                       'goal-state agent follows).')
+    if goal_state is None:
+        return finding('agent.version', 'warn', 'daemon %s is at or above %s; the goal-state agent '
+                       'version is unknown' % (daemon, minimum), evidence)
+    return finding('agent.version', 'pass', 'daemon %s and goal-state agent %s are at or above %s'
+                   % (daemon or 'unknown', goal_state, minimum), evidence)
+
+
+@RULES.rule('linux', 'agent.service')
+def _agent_service(ctx):
+    service = ctx.observation('agent', 'service')
+    evidence = dict((key, service.get(key)) for key in (
+        'unit', 'load_state', 'active_state', 'sub_state', 'unit_file_state', 'fragment_path',
+        'source_path', 'source'))
+    unit = service.get('unit')
+    remedy = 'Enable and start %s; the agent role does this.' % unit
+    if service.get('load_state') in ('not-found', 'masked') or service.get('unit_file_state') in (
+            'masked', 'masked-runtime', 'not-found'):
+        state = service.get('unit_file_state') or service.get('load_state')
+        return finding('agent.service', 'fail', '%s is %s' % (unit, state), evidence, remedy)
+    enabled = service.get('unit_file_state') in ENABLED_STATES
+    active = service.get('active_state')
+    if service.get('source') == 'files':  # offline: only the enablement is known
+        if enabled:
+            return finding('agent.service', 'pass', '%s is enabled (offline: running state not '
+                           'observable)' % unit, evidence)
+        return finding('agent.service', 'fail', '%s is %s: it will not start at boot'
+                       % (unit, service.get('unit_file_state')), evidence, remedy)
+    if active != 'active':
+        summary = '%s is %s (%s) and %s' % (
+            unit, active, service.get('sub_state'), service.get('unit_file_state'))
+        if not service.get('fragment_path') and service.get('source_path'):
+            summary += '; the unit comes from a leftover %s' % service.get('source_path')
+        return finding('agent.service', 'fail', summary, evidence, remedy)
+    if not enabled:
+        return finding('agent.service', 'warn', '%s runs but is %s: it will not start at boot'
+                       % (unit, service.get('unit_file_state')), evidence, remedy)
+    return finding('agent.service', 'pass', '%s is enabled and %s' % (unit, service.get('sub_state')),
+                   evidence)
+
+
+@RULES.rule('linux', 'agent.process')
+def _agent_process(ctx):
+    processes = ctx.observation('agent', 'processes')
+    daemon = processes.get('daemon') or []
+    handlers = processes.get('exthandlers') or []
+    evidence = {'daemon': daemon, 'exthandlers': handlers}
+    missing = [label for label, found in (('the daemon (waagent -daemon)', daemon),
+                                          ('the extension handler (-run-exthandlers)', handlers)) if not found]
+    if missing:
+        return finding('agent.process', 'fail', 'missing: %s' % ' and '.join(missing), evidence,
+                       'Restart the agent service; if the extension handler does not appear, read '
+                       '/var/log/waagent.log (goal state, wireserver).')
+    return finding('agent.process', 'pass', 'daemon (pid %s) and extension handler (pid %s) run'
+                   % (daemon[0].get('pid'), handlers[0].get('pid')), evidence)
+
+
+@RULES.rule('linux', 'agent.autorestart')
+def _agent_autorestart(ctx):
+    service = ctx.observation('agent', 'service')
+    if service.get('load_state') in ('not-found', 'masked'):
+        raise Skip('%s is %s' % (service.get('unit'), service.get('load_state')))
+    restart = service.get('restart')
+    evidence = {'unit': service.get('unit'), 'restart': restart, 'source': service.get('source')}
+    if restart is None:
+        raise Error('the Restart= setting of %s is unknown' % service.get('unit'))
+    if restart in RESTARTING_POLICIES:
+        return finding('agent.autorestart', 'pass', '%s has Restart=%s' % (service.get('unit'), restart),
+                       evidence)
+    return finding('agent.autorestart', 'warn', '%s has Restart=%s: a crashed agent stays down'
+                   % (service.get('unit'), restart), evidence,
+                   'Add a drop-in with Restart=always and RestartSec=5 (upstream\'s unit does).')
+
+
+def _agent_config(ctx):
+    config = ctx.observation('agent', 'config')
+    if not config.get('exists'):
+        raise Skip('%s does not exist' % config.get('path'))
+    return config.get('values') or {}, config.get('path')
+
+
+@RULES.rule('linux', 'agent.extensions_enabled')
+def _agent_extensions_enabled(ctx):
+    values, path = _agent_config(ctx)
+    raw = values.get('Extensions.Enabled')
+    evidence = {'file': path, 'Extensions.Enabled': raw}
+    if conf_switch(values, 'Extensions.Enabled', True):
+        return finding('agent.extensions_enabled', 'pass', 'Extensions.Enabled is %s'
+                       % (raw if raw is not None else 'unset (default y)'), evidence)
+    return finding('agent.extensions_enabled', 'fail', 'Extensions.Enabled=n in %s: the agent ignores '
+                   'the backup extension' % path, evidence,
+                   'Set Extensions.Enabled=y in %s and restart the agent.' % path)
+
+
+@RULES.rule('linux', 'agent.autoupdate')
+def _agent_autoupdate(ctx):
+    values, path = _agent_config(ctx)
+    evidence = {'file': path, 'AutoUpdate.Enabled': values.get('AutoUpdate.Enabled'),
+                'AutoUpdate.UpdateToLatestVersion': values.get('AutoUpdate.UpdateToLatestVersion')}
+    # Newer agents read AutoUpdate.UpdateToLatestVersion first and fall back to the legacy switch.
+    key = 'AutoUpdate.UpdateToLatestVersion' if values.get('AutoUpdate.UpdateToLatestVersion') \
+        else 'AutoUpdate.Enabled'
+    if conf_switch(values, key, True):
+        return finding('agent.autoupdate', 'pass', '%s is %s' % (key, values.get(key) or 'unset (default y)'),
+                       evidence)
+    return finding('agent.autoupdate', 'warn', '%s=n in %s: the goal-state agent cannot update' % (key, path),
+                   evidence, 'Set %s=y in %s and restart the agent.' % (key, path))
+
+
+@RULES.rule('linux', 'agent.verbose_logging')
+def _agent_verbose_logging(ctx):
+    values, path = _agent_config(ctx)
+    raw = values.get('Logs.Verbose')
+    return finding('agent.verbose_logging', 'info', 'Logs.Verbose is %s'
+                   % (raw if raw is not None else 'unset (default n)'),
+                   {'file': path, 'Logs.Verbose': raw, 'verbose': conf_switch(values, 'Logs.Verbose', False)})
+
+
+def known_artefact(text):
+    """The label of the known harmless pattern ``text`` matches, or None."""
+    for label, pattern in KNOWN_LOG_ARTEFACTS:
+        if re.search(pattern, text or ''):
+            return label
+    return None
+
+
+@RULES.rule('linux', 'agent.log_errors')
+def _agent_log_errors(ctx):
+    log = ctx.observation('agent', 'log')
+    if not log.get('exists'):
+        raise Skip('%s does not exist' % log.get('path'))
+    lines = log.get('error_lines') or []
+    unexplained = [line for line in lines if not known_artefact(line.get('text'))]
+    known = sorted(set(known_artefact(line.get('text')) for line in lines) - set([None]))
+    evidence = {'file': log.get('path'), 'error_count': log.get('error_count'),
+                'tail_bytes': log.get('tail_bytes'), 'known_artefacts': known,
+                'excerpt': ['%s %s %s' % (line.get('timestamp'), line.get('level'), line.get('text'))
+                            for line in (unexplained or lines)[-MAX_EXCERPT_LINES:]]}
+    if not lines:
+        return finding('agent.log_errors', 'pass', 'no error or warning lines in the last %s bytes of %s'
+                       % (log.get('tail_bytes'), log.get('path')), evidence)
+    if not unexplained:
+        return finding('agent.log_errors', 'info', '%d error/warning lines, all known side effects (%s)'
+                       % (len(lines), ', '.join(known)), evidence)
+    return finding('agent.log_errors', 'warn', '%d unexplained error/warning lines in %s; latest: %s'
+                   % (len(unexplained), log.get('path'), unexplained[-1].get('text', '')[:200]), evidence,
+                   'Read the excerpt; `waagent -collect-logs` gathers the full logs for support.')

@@ -1,0 +1,217 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Rules of the connectivity cause (article cause 1: the VM has no internet access)."""
+from __future__ import absolute_import, division, print_function
+
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils import defaults
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux import firewall
+from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.engine import (
+    RULES, Error, Skip, finding)
+
+__metaclass__ = type
+
+
+def _probes(ctx, key):
+    observation = ctx.observation('connectivity', key)
+    probes = observation.get('probes')
+    if not isinstance(probes, list):
+        raise Error('facts malformed: connectivity.%s has no probe list' % key)
+    return probes
+
+
+def _describe(probe):
+    target = probe.get('name') or '%s:%s' % (probe.get('host'), probe.get('port'))
+    return '%s (%s)' % (target, probe.get('error') or 'ok')
+
+
+@RULES.rule('linux', 'connectivity.wireserver')
+def _connectivity_wireserver(ctx):
+    probes = _probes(ctx, 'wireserver')
+    if not probes:
+        raise Skip('no wireserver port to probe')
+    evidence = {'probes': probes}
+    failed = [probe for probe in probes if not probe.get('ok')]
+    if failed:
+        return finding('connectivity.wireserver', 'fail', 'TCP to the wireserver fails: %s'
+                       % ', '.join(_describe(probe) for probe in failed), evidence,
+                       'Allow outbound TCP to %s on ports 80 and 32526 (guest firewall, NSG, '
+                       'routes, proxy exclusions).' % failed[0].get('host'))
+    return finding('connectivity.wireserver', 'pass', 'TCP to the wireserver succeeds on ports %s'
+                   % ', '.join(str(probe.get('port')) for probe in probes), evidence)
+
+
+@RULES.rule('linux', 'connectivity.imds')
+def _connectivity_imds(ctx):
+    probes = _probes(ctx, 'imds')
+    if not probes:
+        raise Skip('no IMDS endpoint to probe')
+    failed = [probe for probe in probes if not probe.get('ok')]
+    if failed:
+        return finding('connectivity.imds', 'warn', 'the instance metadata service is unreachable: %s'
+                       % ', '.join(_describe(probe) for probe in failed), {'probes': probes},
+                       'The backup does not need IMDS; other tools do. Check routes and firewall '
+                       'rules for %s.' % failed[0].get('host'))
+    return finding('connectivity.imds', 'pass', 'TCP to the instance metadata service succeeds',
+                   {'probes': probes})
+
+
+def _some_all_none(check_id, probes, noun, remedy):
+    failed = [probe for probe in probes if not probe.get('ok')]
+    evidence = {'probes': probes}
+    if not failed:
+        return 'pass', evidence, failed
+    if len(failed) < len(probes):
+        return 'warn', evidence, failed
+    return 'fail', evidence, failed
+
+
+@RULES.rule('linux', 'connectivity.https')
+def _connectivity_https(ctx):
+    probes = _probes(ctx, 'https')
+    if not probes:
+        raise Skip('no HTTPS endpoint configured')
+    status, evidence, failed = _some_all_none('connectivity.https', probes, 'endpoint', None)
+    if status == 'pass':
+        return finding('connectivity.https', 'pass', 'HTTPS (TCP 443 and TLS) works for %d endpoint(s)'
+                       % len(probes), evidence)
+    summary = 'HTTPS fails for %s' % ', '.join(
+        '%s:%s via %s at %s (%s)' % (probe.get('host'), probe.get('port'), probe.get('via'),
+                                     probe.get('stage'), probe.get('error')) for probe in failed)
+    return finding('connectivity.https', status, summary, evidence,
+                   'Allow outbound HTTPS to the Azure Storage and backup endpoints (service tags '
+                   'Storage, AzureBackup), directly or through an unauthenticated proxy; a TLS '
+                   'verification error means an intercepting proxy or a broken CA store.')
+
+
+@RULES.rule('linux', 'connectivity.dns')
+def _connectivity_dns(ctx):
+    probes = _probes(ctx, 'dns')
+    if not probes:
+        raise Skip('no HTTPS endpoint name to resolve')
+    status, evidence, failed = _some_all_none('connectivity.dns', probes, 'name', None)
+    resolvers = ctx.section('connectivity').get('resolvers') or {}
+    evidence['nameservers'] = resolvers.get('nameservers')
+    if status == 'pass':
+        return finding('connectivity.dns', 'pass', 'every endpoint name resolves', evidence)
+    proxy = ctx.section('connectivity').get('proxy') or {}
+    summary = 'names do not resolve: %s' % ', '.join(_describe(probe) for probe in failed)
+    if proxy.get('effective') and status == 'fail':
+        status = 'warn'  # through a proxy the proxy resolves the names, not the guest
+        summary += ' (a proxy is configured and resolves names itself)'
+    return finding('connectivity.dns', status, summary, evidence,
+                   'Check /etc/resolv.conf and that the VM can reach its DNS server '
+                   '(Azure DNS is 168.63.129.16).')
+
+
+@RULES.rule('linux', 'connectivity.proxy')
+def _connectivity_proxy(ctx):
+    proxy = ctx.observation('connectivity', 'proxy')
+    sources = proxy.get('sources') or []
+    effective = proxy.get('effective')
+    evidence = {'sources': sources, 'effective': effective, 'no_proxy': proxy.get('no_proxy'),
+                'probe': proxy.get('probe')}
+    configured = [source for source in sources if source.get('key') != 'no_proxy']
+    if not configured and not effective:
+        return finding('connectivity.proxy', 'info', 'no proxy is configured', evidence)
+    with_credentials = [source for source in configured if source.get('has_credentials')]
+    if with_credentials:
+        return finding('connectivity.proxy', 'fail', 'the proxy setting in %s carries credentials: '
+                       'authenticated proxies are not supported by VM backup'
+                       % ', '.join(source['source'] for source in with_credentials), evidence,
+                       'Use a proxy without authentication for the agent, or exempt the Azure '
+                       'endpoints from the proxy.')
+    probe = proxy.get('probe')
+    if effective and isinstance(probe, dict) and not probe.get('ok'):
+        return finding('connectivity.proxy', 'fail', 'the proxy %s:%s (from %s) is unreachable: %s'
+                       % (effective.get('host'), effective.get('port'), effective.get('source'),
+                           probe.get('error')), evidence,
+                       'Fix the proxy or the HttpProxy.Host/HttpProxy.Port settings in /etc/waagent.conf.')
+    https = ctx.section('connectivity').get('https') or {}
+    refused = [item for item in (https.get('probes') or []) if item.get('via') == 'proxy'
+               and item.get('stage') == 'proxy_connect' and '407' in str(item.get('error'))]
+    if refused:
+        return finding('connectivity.proxy', 'fail', 'the proxy asks for authentication (407), which '
+                       'VM backup does not support', evidence)
+    targets = sorted(set('%s:%s' % (source.get('host'), source.get('port')) for source in configured
+                         if source.get('host') and source.get('key') != 'http_proxy'))
+    if len(targets) > 1:
+        return finding('connectivity.proxy', 'warn', 'the places that configure a proxy disagree: %s'
+                       % '; '.join('%s %s=%s' % (source['source'], source['key'], source.get('value'))
+                                   for source in configured), evidence,
+                       'Set the same proxy in /etc/waagent.conf (HttpProxy.Host/Port) and in the '
+                       'environment (/etc/environment and the agent service).')
+    if not effective:
+        places = sorted(set(source['source'] for source in configured))
+        return finding('connectivity.proxy', 'warn', 'a proxy is configured (%s) but the agent would not '
+                       'use it for HTTPS' % ', '.join(places),
+                       evidence, 'Set HttpProxy.Host and HttpProxy.Port in /etc/waagent.conf.')
+    return finding('connectivity.proxy', 'pass', 'the proxy %s:%s (from %s) is reachable'
+                   % (effective.get('host'), effective.get('port'), effective.get('source')), evidence)
+
+
+@RULES.rule('linux', 'connectivity.route')
+def _connectivity_route(ctx):
+    route = ctx.observation('connectivity', 'route')
+    evidence = dict((key, route.get(key)) for key in ('destination', 'type', 'dev', 'via', 'src', 'output'))
+    if route.get('type') in ('unicast', 'local'):
+        return finding('connectivity.route', 'pass', 'route to %s via %s dev %s'
+                       % (route.get('destination'), route.get('via') or 'link', route.get('dev')), evidence)
+    return finding('connectivity.route', 'fail', 'no usable route to %s: %s (%s)'
+                   % (route.get('destination'), route.get('type'), route.get('output')), evidence,
+                   'Remove the %s route or add a route to the wireserver through the primary NIC\'s '
+                   'gateway.' % route.get('type'))
+
+
+def _firewall_packets(ctx):
+    section = ctx.section('connectivity')
+    endpoints = section.get('endpoints') or {}
+    route = section.get('route') or {}
+    device = route.get('dev') if route.get('result') == 'ok' else None
+    packets = [firewall.Packet(endpoints.get('wireserver'), port, device, 'wireserver %s:%s'
+                               % (endpoints.get('wireserver'), port))
+               for port in endpoints.get('wireserver_ports') or []]
+    packets.append(firewall.Packet(None, defaults.HTTPS_PORT, None, 'any address:%d' % defaults.HTTPS_PORT))
+    for probe in ((section.get('dns') or {}).get('probes') or []):
+        for address in (probe.get('addresses') or [])[:4]:
+            if ':' not in address:
+                packets.append(firewall.Packet(address, defaults.HTTPS_PORT, None, '%s (%s):%d'
+                                               % (probe.get('name'), address, defaults.HTTPS_PORT)))
+    return packets
+
+
+@RULES.rule('linux', 'connectivity.firewall')
+def _connectivity_firewall(ctx):
+    rules = ctx.observation('connectivity', 'firewall')
+    if not ctx.section('connectivity').get('endpoints', {}).get('wireserver'):
+        raise Error('facts lack the wireserver endpoint')
+    packets = _firewall_packets(ctx)
+    blocked, uncertain, unread, read = [], [], [], []
+    for name, analyse in (('iptables', firewall.iptables_verdict), ('nft', firewall.nft_verdict)):
+        observation = rules.get(name) or {}
+        if observation.get('result') == 'error':
+            unread.append('%s: %s' % (name, observation.get('message')))
+            continue
+        if observation.get('result') != 'ok' or not observation.get('exists') or not observation.get('output'):
+            continue
+        read.append(name)
+        for packet in packets:
+            verdict = analyse(observation['output'], packet)
+            uncertain.extend(verdict['uncertain'])
+            if verdict['verdict'] != 'accept':
+                blocked.append({'ruleset': name, 'packet': packet.label, 'verdict': verdict['verdict'],
+                                'rule': verdict['rule']})
+    evidence = {'rulesets_read': read, 'blocked': blocked, 'unread': unread,
+                'uncertain_rules': sorted(set(uncertain))[:20]}
+    if blocked:
+        return finding('connectivity.firewall', 'fail', 'the local firewall blocks root\'s traffic: %s'
+                       % '; '.join('%s %s by %s' % (item['packet'], item['verdict'], item['rule'])
+                                   for item in blocked[:4]), evidence,
+                       'Remove the rule, or accept root\'s traffic to the wireserver (ports 80, 32526) '
+                       'and to port 443 before it.')
+    if unread:
+        if not read:
+            raise Error('no firewall ruleset could be read: %s' % '; '.join(unread))
+        return finding('connectivity.firewall', 'warn', 'the firewall rules could only be read in part: %s'
+                       % '; '.join(unread), evidence)
+    return finding('connectivity.firewall', 'pass', 'no rule drops root\'s traffic to the wireserver or '
+                   'to port 443' + ('' if read else ' (no firewall tool installed)'), evidence)

@@ -1,0 +1,106 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Rules of the extension cause (article cause 3: the backup extension fails to update or load)."""
+from __future__ import absolute_import, division, print_function
+
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.version import version_at_least
+from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.engine import (
+    RULES, Error, Skip, finding)
+
+__metaclass__ = type
+
+
+def _handlers(ctx):
+    handlers = ctx.observation('extension', 'handlers')
+    items = handlers.get('items')
+    if not isinstance(items, list):
+        raise Error('facts malformed: extension.handlers has no item list')
+    return items
+
+
+@RULES.rule('linux', 'extension.installed')
+def _extension_installed(ctx):
+    items = _handlers(ctx)
+    if not items:
+        return finding('extension.installed', 'info', 'no VMSnapshotLinux handler on disk (backup not '
+                       'enabled yet, or the extension was removed)', {'handlers': []})
+    return finding('extension.installed', 'pass', 'VMSnapshotLinux %s on disk'
+                   % ', '.join(item.get('version') for item in items),
+                   {'handlers': [item.get('path') for item in items]})
+
+
+def _need_handlers(ctx):
+    items = _handlers(ctx)
+    if not items:
+        raise Skip('no VMSnapshotLinux handler on disk')
+    return items
+
+
+@RULES.rule('linux', 'extension.version')
+def _extension_version(ctx):
+    items = _need_handlers(ctx)
+    newest = items[-1].get('version')
+    minimum = ctx.options['min_extension_version']
+    evidence = {'newest': newest, 'minimum': minimum}
+    if minimum is None:
+        raise Skip('no minimum extension version configured')
+    at_least = version_at_least(newest, minimum)
+    if at_least is None:
+        raise Error('cannot compare handler version %r with minimum %r' % (newest, minimum))
+    if not at_least:
+        return finding('extension.version', 'fail', 'newest handler %s is below %s' % (newest, minimum),
+                       evidence, 'Uninstall the extension (Azure removes and reinstalls it at the next '
+                       'backup); the extension role does this.')
+    return finding('extension.version', 'pass', 'newest handler %s is at or above %s' % (newest, minimum),
+                   evidence)
+
+
+@RULES.rule('linux', 'extension.status')
+def _extension_status(ctx):
+    items = _need_handlers(ctx)
+    newest = items[-1]
+    status = newest.get('status')
+    if not isinstance(status, dict):
+        raise Error('facts lack the status of handler %s' % newest.get('version'))
+    if status.get('result') == 'error':
+        raise Error('status of handler %s unreadable: %s' % (newest.get('version'), status.get('message')))
+    if status.get('result') != 'ok':
+        raise Skip('status not gathered: %s' % status.get('message'))
+    evidence = dict((key, status.get(key)) for key in ('file', 'status', 'operation', 'code', 'message',
+                                                       'timestamp_utc', 'age_seconds'))
+    evidence['handler'] = newest.get('version')
+    if not status.get('file'):
+        return finding('extension.status', 'info', 'handler %s has no status file yet' % newest.get('version'),
+                       evidence)
+    state = status.get('status')
+    remedy = 'Uninstall the extension so that Azure reinstalls it at the next backup; the extension role does this.'
+    if state == 'success':
+        return finding('extension.status', 'pass', '%s succeeded (%s)'
+                       % (status.get('operation'), status.get('timestamp_utc')), evidence)
+    if state == 'error':
+        return finding('extension.status', 'fail', '%s failed with code %s: %s'
+                       % (status.get('operation'), status.get('code'), status.get('message')), evidence, remedy)
+    if state == 'warning':
+        return finding('extension.status', 'warn', '%s reported a warning (code %s): %s'
+                       % (status.get('operation'), status.get('code'), status.get('message')), evidence)
+    if state == 'transitioning':
+        limit = float(ctx.options['transitioning_minutes']) * 60
+        age = status.get('age_seconds')
+        if isinstance(age, (int, float)) and age > limit:
+            return finding('extension.status', 'warn', '%s has been transitioning for %d minutes (limit %g)'
+                           % (status.get('operation'), age // 60, limit / 60), evidence, remedy)
+        return finding('extension.status', 'info', '%s is in progress (transitioning)'
+                       % status.get('operation'), evidence)
+    raise Error('unknown extension status %r' % state)
+
+
+@RULES.rule('linux', 'extension.stale')
+def _extension_stale(ctx):
+    items = _need_handlers(ctx)
+    versions = [item.get('version') for item in items]
+    if len(items) > 1:
+        return finding('extension.stale', 'warn', '%d handler versions on disk: %s'
+                       % (len(items), ', '.join(versions)), {'versions': versions},
+                       'Uninstall the extension so that one fresh version is installed.')
+    return finding('extension.stale', 'pass', 'one handler version on disk (%s)' % versions[0],
+                   {'versions': versions})
