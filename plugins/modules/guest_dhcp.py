@@ -467,10 +467,11 @@ def main():
             replace_file(plan['file'], plan['after'])
             written.append(plan)
     except (IOError, OSError) as exc:
-        for plan, item in zip(written, result['files']):
-            shutil.copy2(item['backup'], plan['file'])
+        failed_file = plan['file']
+        for done, item in zip(written, result['files']):
+            shutil.copy2(item['backup'], done['file'])
         module.fail_json(msg='Writing %s failed, the files written were restored: %s'
-                             % (plan['file'], to_native(exc)))
+                             % (failed_file, to_native(exc)))
 
     if commands:
         manifest = {'files': [{'file': item['file'], 'backup': item['backup']} for item in result['files']],

@@ -203,6 +203,8 @@ def test_a_failed_write_restores_the_files_already_written(interfaces_file, tmp_
     with pytest.raises(ModuleExit) as info:
         run_module(guest_dhcp.main, {'interface': 'eth0', 'backup_dir': str(tmp_path / 'b')})
     assert 'restored' in info.value.result['msg']
+    # The message names the file that could not be written, not the last one restored.
+    assert info.value.result['msg'].startswith('Writing %s failed' % (networkd / '10-eth0.network'))
     assert interfaces_file.read_text() == IFUPDOWN_STATIC
     assert (networkd / '10-eth0.network').read_text() == NETWORKD_STATIC
 
