@@ -11,7 +11,7 @@ import re
 
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils import defaults
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux.host import (
-    MAX_FILE_BYTES, OFFLINE_MESSAGE, error, ok, skip)
+    MAX_FILE_BYTES, OFFLINE_MESSAGE, error, ok, os_error_text, skip)
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.parsers import (
     ini_items, parse_waagent_conf, parse_waagent_version)
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.redact import redact
@@ -224,14 +224,31 @@ def gather_processes(host):
     return host.once('agent.processes', _scan_processes)
 
 
+def _pid_namespace(host, pid):
+    """(namespace link text, None) of /proc/<pid>/ns/pid, or (None, why it could not be read)."""
+    path = os.path.join(host.proc_root, str(pid), 'ns', 'pid')
+    try:
+        return os.readlink(path), None
+    except OSError as exc:
+        return None, '%s: %s' % (path, os_error_text(exc))
+
+
 def _scan_processes(host):
+    """The agent's processes in this module's PID namespace.
+
+    Containers on the host run their own agents (or lab guests) in other PID namespaces; their
+    processes show in /proc too but are not this system's agent: only their number is reported
+    (``in_other_namespaces``).
+    """
     if host.offline:
         return skip(OFFLINE_MESSAGE)
     try:
         pids = sorted(int(name) for name in os.listdir(host.proc_root) if name.isdigit())
     except OSError as exc:
         return error('%s: %s' % (host.proc_root, exc))
+    own_namespace, own_problem = _pid_namespace(host, 'self')
     daemon, exthandlers = [], []
+    in_other_namespaces = 0
     for pid in pids:
         data, _size, _problem = host.read_bytes(os.path.join(host.proc_root, str(pid), 'cmdline'),
                                                 max_bytes=8192, real=True)
@@ -241,11 +258,23 @@ def _scan_processes(host):
         if not _is_agent_command(args):
             continue
         entry = {'pid': pid, 'cmdline': ' '.join(args)[:500]}
+        if own_namespace is not None:
+            namespace, problem = _pid_namespace(host, pid)
+            if namespace is None:
+                # Unreadable (ptrace rules): counting it is the safer mistake than hiding our agent.
+                entry['note'] = 'PID namespace unknown (%s); counted as this system\'s' % problem
+            elif namespace != own_namespace:
+                in_other_namespaces += 1
+                continue
         if '-daemon' in args or '--daemon' in args:
             daemon.append(entry)
         elif '-run-exthandlers' in args or '--run-exthandlers' in args:
             exthandlers.append(entry)
-    return ok(daemon=daemon, exthandlers=exthandlers)
+    result = ok(daemon=daemon, exthandlers=exthandlers, in_other_namespaces=in_other_namespaces)
+    if own_namespace is None:
+        result['note'] = ('own PID namespace unknown (%s): processes of every namespace counted'
+                          % own_problem)
+    return result
 
 
 # -- configuration and log ------------------------------------------------------------------------------

@@ -231,6 +231,32 @@ def test_processes_from_proc(tmp_path):
     assert agent.gather_processes(make_host(tmp_path, offline=True))['result'] == 'skip'
 
 
+def test_processes_of_other_pid_namespaces_are_not_counted(tmp_path):
+    """A container's agent (another PID namespace) is not this host's agent."""
+    daemon = cmdline('/usr/bin/python3', '/usr/sbin/waagent', '-daemon')
+    proc = {
+        'self/ns/pid': ('symlink', 'pid:[4026531836]'),
+        '80/cmdline': daemon,
+        '80/ns/pid': ('symlink', 'pid:[4026531836]'),
+        '81/cmdline': daemon,  # the same agent in a container
+        '81/ns/pid': ('symlink', 'pid:[4026532901]'),
+        '82/cmdline': daemon,  # its ns link could not be read (no ns/pid here): kept, with a note
+    }
+    processes = agent.gather_processes(make_host(tmp_path, proc=proc))
+    assert [entry['pid'] for entry in processes['daemon']] == [80, 82]
+    assert 'note' not in processes['daemon'][0]
+    assert processes['daemon'][1]['note'].startswith('PID namespace unknown')
+    assert processes['in_other_namespaces'] == 1
+
+
+def test_processes_without_our_own_namespace_are_all_counted(tmp_path):
+    proc = {'80/cmdline': cmdline('waagent', '-daemon'), '80/ns/pid': ('symlink', 'pid:[1]')}
+    processes = agent.gather_processes(make_host(tmp_path, proc=proc))
+    assert [entry['pid'] for entry in processes['daemon']] == [80]
+    assert processes['in_other_namespaces'] == 0
+    assert processes['note'].startswith('own PID namespace unknown')
+
+
 def test_config_from_the_debian_conffile(tmp_path):
     host = make_host(tmp_path, {'etc/waagent.conf': fixture_text('waagent', 'waagent.conf.debian12')})
     config = agent.gather_config(host)
