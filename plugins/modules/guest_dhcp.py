@@ -355,6 +355,22 @@ def replace_file(path, text):
             os.remove(tmp_path)
 
 
+def read_config(host, path):
+    """The text of the configuration file ``path`` (raises ValueError).
+
+    Through the Host, like the facts: only a regular file is read (a FIFO would block the module).
+    Bytes that are not UTF-8 are kept as surrogates, so that writing the text back restores them.
+    """
+    data, size, problem = host.read_bytes(path, max_bytes=dhcp_facts.MAX_CONFIG_BYTES)
+    if problem:
+        raise ValueError(problem)
+    if data is None:
+        raise ValueError('%s: no longer exists' % path)
+    if size > len(data):
+        raise ValueError('%s: larger than %d bytes, not a network configuration file' % (path, len(data)))
+    return to_text(data, errors='surrogate_or_strict')
+
+
 def confirm(module, backup_dir, rollback_id):
     if not re.match(r'^[0-9TZ-]+$', rollback_id):
         module.fail_json(msg='confirm must be a rollback id returned by this module, got %r' % rollback_id)
@@ -426,8 +442,7 @@ def main():
         if any(plan['file'] == path for plan in plans):
             continue
         try:
-            with open(path, 'rb') as handle:
-                before = to_text(handle.read(), errors='surrogate_or_strict')
+            before = read_config(host, path)
             after = rewrite(before, interface)
         except Exception as exc:  # unreadable, malformed YAML...: refuse before touching anything
             module.fail_json(msg='Cannot rewrite %s (%s) before any change: %s' % (path, entry['kind'], to_native(exc)))

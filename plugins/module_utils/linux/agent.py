@@ -96,7 +96,7 @@ def gather_package(host, names, os_family):
 # -- executable and versions -----------------------------------------------------------------
 def gather_executable(host):
     for path in EXECUTABLE_PATHS:
-        if os.path.isfile(host.path(path)):
+        if host.isfile(path):
             return ok(path=path, exists=True)
     return ok(path=None, exists=False)
 
@@ -193,7 +193,7 @@ def _service_from_files(host, unit):
                   unit_file_state='masked', restart=None, fragment_path=None, source_path=None)
     fragment = None
     for directory in UNIT_DIRS:
-        if os.path.isfile(host.path(directory + '/' + unit)):
+        if host.isfile(directory + '/' + unit):
             fragment = directory + '/' + unit
             break
     wants, problem = host.listdir(etc)

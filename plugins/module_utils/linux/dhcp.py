@@ -63,7 +63,7 @@ class _Reader:
             if problem:
                 self.errors.append({'file': directory, 'message': problem})
             found.extend(directory + '/' + name for name in names if re.match(pattern, name)
-                         and not os.path.isdir(self.host.path(directory + '/' + name)))
+                         and not self.host.isdir(directory + '/' + name))
         return found
 
     def yaml(self, path):

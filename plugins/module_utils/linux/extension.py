@@ -4,7 +4,6 @@
 from __future__ import absolute_import, division, print_function
 
 import calendar
-import os
 import re
 import time
 
@@ -57,10 +56,8 @@ def gather_status(host, handler_path):
     if size > MAX_STATUS_BYTES:
         return error('%s: larger than %d bytes, not a status file' % (path, MAX_STATUS_BYTES),
                      file=path, sequence=sequence)
-    try:
-        mtime = os.stat(host.path(path)).st_mtime
-    except OSError:
-        mtime = None
+    info = host.stat(path)
+    mtime = info.st_mtime if info is not None else None
     parsed = parse_extension_status(data)
     if parsed['status'] is None:
         return error('%s: %s' % (path, '; '.join(parsed['warnings']) or 'no status'),

@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 import errno
 import os
 import shutil
+import stat
 import subprocess
 import threading
 import time
@@ -24,6 +25,14 @@ MAX_OUTPUT_BYTES = 256 * 1024
 # A configuration or status file bigger than this is not one we understand.
 MAX_FILE_BYTES = 1024 * 1024
 DEFAULT_COMMAND_TIMEOUT = defaults.COMMAND_TIMEOUT_SECONDS
+# Symbolic links followed while resolving one path offline: the kernel's own limit (MAXSYMLINKS).
+MAX_SYMLINKS = 40
+# What a path that is not a regular file is, in error messages.
+_FILE_TYPES = ((stat.S_ISDIR, 'a directory'), (stat.S_ISFIFO, 'a FIFO'), (stat.S_ISSOCK, 'a socket'),
+               (stat.S_ISCHR, 'a character device'), (stat.S_ISBLK, 'a block device'),
+               (stat.S_ISLNK, 'a symbolic link'))
+# Opening never waits (a FIFO without writer) nor makes the file our controlling terminal.
+_READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 # Where root's commands live on every distribution; the module may run with a reduced PATH.
 _SEARCH_PATH = ('/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin')
 
@@ -93,6 +102,14 @@ def os_error_text(exc):
     return '%s (%s)' % (text, name) if name else text
 
 
+def file_type(mode):
+    """'a FIFO', 'a socket'... for the st_mode of something that is not a regular file."""
+    for test, name in _FILE_TYPES:
+        if test(mode):
+            return name
+    return 'not a regular file'
+
+
 def utc_iso(epoch):
     return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(epoch))
 
@@ -139,9 +156,39 @@ class Host:
                 entry[2], entry[1] = compute(self), True
         return entry[2]
 
-    def path(self, absolute):
-        """``absolute`` (a path on the analysed system) as a path on this machine."""
-        return os.path.join(self.root, absolute.lstrip('/'))
+    def path(self, absolute, follow=True):
+        """``absolute`` (a path on the analysed system) as a path on this machine.
+
+        Live, it is simply joined to the root and the kernel follows links as usual. Offline, links
+        are resolved here, component by component, inside the root, as the disk's own OS would
+        resolve them once booted: an absolute target starts again at the root and ``..`` never
+        climbs above it, so no link of the disk leads to the rescue machine's files. ``follow=False``
+        leaves the last component as it is (to look at a link itself). Raises OSError (ELOOP)
+        for a link loop.
+        """
+        if not self.offline:
+            return os.path.join(self.root, absolute.lstrip('/'))
+        pending = [part for part in reversed(absolute.split('/')) if part not in ('', '.')]
+        resolved = []
+        links = 0
+        while pending:
+            part = pending.pop()
+            if part == '..':
+                if resolved:
+                    resolved.pop()
+                continue
+            candidate = os.path.join(self.root, *(resolved + [part]))
+            if (pending or follow) and os.path.islink(candidate):
+                links += 1
+                if links > MAX_SYMLINKS:
+                    raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), absolute)
+                target = os.readlink(candidate)
+                if target.startswith('/'):
+                    resolved = []
+                pending.extend(part for part in reversed(target.split('/')) if part not in ('', '.'))
+                continue
+            resolved.append(part)
+        return os.path.join(self.root, *resolved)
 
     def run(self, argv, timeout=None):
         try:
@@ -153,16 +200,26 @@ class Host:
     def read_bytes(self, absolute, max_bytes=MAX_FILE_BYTES, tail=False, real=False):
         """(data, size, error): at most ``max_bytes`` of the file, its end when ``tail``.
 
-        ``absolute`` is a path of the analysed system (joined to root) unless ``real``.
+        ``absolute`` is a path of the analysed system (see ``path``) unless ``real``.
         A missing file gives (None, None, None); any other problem (None, size, 'text').
+        Only regular files are read: a FIFO, socket or device could block forever or act on being
+        opened, so its type is checked before it is opened (the error names it) and checked again
+        on the open descriptor, in case the file was replaced meanwhile.
         """
-        path = absolute if real else self.path(absolute)
         try:
-            with open(path, 'rb') as handle:
-                size = os.fstat(handle.fileno()).st_size
-                if tail and size > max_bytes:
-                    handle.seek(size - max_bytes)
-                return handle.read(max_bytes), size, None
+            path = absolute if real else self.path(absolute)
+            mode = os.stat(path).st_mode
+            if not stat.S_ISREG(mode):
+                return None, None, '%s: is %s, not a regular file' % (absolute, file_type(mode))
+            # Offline the path holds no link any more: one found now appeared since, and is not followed.
+            fd = os.open(path, _READ_FLAGS | (os.O_NOFOLLOW if self.offline and not real else 0))
+            with os.fdopen(fd, 'rb') as handle:
+                info = os.fstat(fd)
+                if not stat.S_ISREG(info.st_mode):
+                    return None, None, '%s: is %s, not a regular file' % (absolute, file_type(info.st_mode))
+                if tail and info.st_size > max_bytes:
+                    handle.seek(info.st_size - max_bytes)
+                return handle.read(max_bytes), info.st_size, None
         except OSError as exc:
             if exc.errno in (errno.ENOENT, errno.ENOTDIR):
                 return None, None, None
@@ -177,23 +234,38 @@ class Host:
 
     def listdir(self, absolute, real=False):
         """(sorted names, error); a missing directory is ([], None)."""
-        path = absolute if real else self.path(absolute)
         try:
-            return sorted(os.listdir(path)), None
+            return sorted(os.listdir(absolute if real else self.path(absolute))), None
         except OSError as exc:
             if exc.errno in (errno.ENOENT, errno.ENOTDIR):
                 return [], None
             return [], '%s: %s' % (absolute, os_error_text(exc))
 
+    def stat(self, absolute):
+        """os.stat of a path of the analysed system, or None when it cannot be had."""
+        try:
+            return os.stat(self.path(absolute))
+        except OSError:
+            return None
+
     def isdir(self, absolute):
-        return os.path.isdir(self.path(absolute))
+        info = self.stat(absolute)
+        return info is not None and stat.S_ISDIR(info.st_mode)
+
+    def isfile(self, absolute):
+        info = self.stat(absolute)
+        return info is not None and stat.S_ISREG(info.st_mode)
 
     def exists(self, absolute):
-        return os.path.lexists(self.path(absolute))
+        """Whether the path exists, a dangling link included (an enablement link is a fact in itself)."""
+        try:
+            return os.path.lexists(self.path(absolute, follow=False))
+        except OSError:
+            return False
 
     def readlink(self, absolute):
         try:
-            return os.readlink(self.path(absolute))
+            return os.readlink(self.path(absolute, follow=False))
         except OSError:
             return None
 

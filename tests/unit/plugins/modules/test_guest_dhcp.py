@@ -7,6 +7,7 @@ import pytest
 
 from ansible.module_utils import basic
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux import dhcp as dhcp_facts
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux.host import Host
 from ansible_collections.azure_backup.snapshot_doctor.plugins.modules import guest_dhcp
 from .remediation_helpers import ModuleExit, run_module
 
@@ -207,6 +208,30 @@ def test_a_failed_write_restores_the_files_already_written(interfaces_file, tmp_
     assert info.value.result['msg'].startswith('Writing %s failed' % (networkd / '10-eth0.network'))
     assert interfaces_file.read_text() == IFUPDOWN_STATIC
     assert (networkd / '10-eth0.network').read_text() == NETWORKD_STATIC
+
+
+def test_only_regular_files_are_read_for_rewriting(tmp_path):
+    """A FIFO where a configuration file was is refused at once, never waited on."""
+    import threading
+    fifo = tmp_path / 'interfaces'
+    os.mkfifo(str(fifo))
+    errors = []
+
+    def read():
+        try:
+            guest_dhcp.read_config(Host('/'), str(fifo))
+        except ValueError as exc:
+            errors.append(str(exc))
+    thread = threading.Thread(target=read)
+    thread.daemon = True
+    thread.start()
+    thread.join(5)
+    if thread.is_alive():
+        os.close(os.open(str(fifo), os.O_WRONLY | os.O_NONBLOCK))  # release the blocked reader
+    assert errors == ['%s: is a FIFO, not a regular file' % fifo]
+    (tmp_path / 'big').write_text('x' * (dhcp_facts.MAX_CONFIG_BYTES + 1))
+    with pytest.raises(ValueError, match='larger than'):
+        guest_dhcp.read_config(Host('/'), str(tmp_path / 'big'))
 
 
 def test_replace_file_keeps_mode(tmp_path):
