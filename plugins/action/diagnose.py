@@ -3,8 +3,9 @@
 """Action plugin of azure_backup.snapshot_doctor.diagnose (documentation: plugins/modules/diagnose.py).
 
 One module execution per host gathers every fact the causes need; the findings are evaluated here,
-on the controller, by the rule engine. The backend (facts module, sections, options) is chosen per
-OS from one table (``plugin_utils/backends.py``), in the manner of ansible-core's ``service`` action.
+on the controller, by the rule engine. The backend (module, sections, its arguments, how its result
+becomes facts) is chosen per OS from one table (``plugin_utils/backends.py``), in the manner of
+ansible-core's ``service`` action: Linux runs guest_info, Windows ansible.windows.win_powershell.
 """
 from __future__ import absolute_import, division, print_function
 
@@ -17,8 +18,7 @@ from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.findi
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.identity import treated_as_azure
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.parsers import split_endpoint
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.redact import redact, redact_tree
-from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.backends import (
-    BACKENDS, module_args_for)
+from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.backends import BACKENDS
 from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.engine import evaluate
 from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.report import collection_version
 
@@ -87,18 +87,18 @@ class ActionModule(ActionBase):
 
         try:
             module_result = self._execute_module(module_name=backend.facts_module,
-                                                 module_args=module_args_for(backend, args),
+                                                 module_args=backend.build_args(backend, args),
                                                  task_vars=task_vars)
         finally:
             self._remove_tmp_path(self._connection._shell.tmpdir)
 
-        if module_result.get('failed') or 'facts' not in module_result:
+        facts, problem = (None, None) if module_result.get('failed') else backend.to_facts(module_result, args)
+        if facts is None:
             result.update(module_result)
             result['failed'] = True
-            result['msg'] = module_failure_message(backend.facts_module, module_result)
+            result['msg'] = problem or module_failure_message(backend.facts_module, module_result)
             return result
 
-        facts = module_result['facts']
         wanted = set(args['causes'])
         findings = [finding for finding in evaluate(facts, args) if finding['cause'] in wanted]
         # The diagnosis leaves the controller as a fact and in job events: redact it once, here.

@@ -71,6 +71,12 @@ CHECKS = (
         'pass': 'the DMI/BIOS identity is Azure\'s (or the run treats the host as Azure)',
         'info': 'not an Azure VM: platform probes are skipped',
     }),
+    Check('platform.tls', 'platform', 'TLS 1.2 is usable by .NET (Windows)',
+          _WINDOWS, 'guest', None, _DOC_VMS_SNAPSHOT, {
+              'pass': 'SchUseStrongCrypto (or SystemDefaultTlsVersions) is 1 in the 64- and 32-bit .NET 4 keys',
+              'warn': 'only one registry view enables strong cryptography',
+              'fail': 'neither view lets .NET use TLS 1.2 (ExtensionSnapshotFailedNoSecureNetwork)',
+          }),
     # -- connectivity (article cause 1) -----------------------------------------------------
     Check('connectivity.wireserver', 'connectivity', 'The wireserver answers on ports 80 and 32526',
           _BOTH, 'guest', 'connectivity', _DOC_NETWORK, {
@@ -141,6 +147,17 @@ CHECKS = (
               'pass': 'the service manager restarts the agent after a crash',
               'warn': 'the agent is not restarted after a crash',
           }),
+    Check('agent.crashes', 'agent', 'The agent services did not crash recently (Windows)',
+          _WINDOWS, 'guest', 'agent', _DOC_AGENT_HEALTH, {
+              'pass': 'no crash of the agent services or executables in the last 24 hours',
+              'warn': 'one crash in the last 24 hours',
+              'fail': 'repeated crashes in the last 24 hours',
+          }),
+    Check('agent.certificate', 'agent', 'The CRP tenant certificate exists and is valid (Windows)',
+          _WINDOWS, 'guest', 'agent', _DOC_AGENT_HEALTH, {
+              'pass': 'a TenantEncryptionCert certificate is within its validity',
+              'fail': 'no tenant certificate, or every one has expired (GuestAgentCertificateNotFound)',
+          }),
     Check('agent.extensions_enabled', 'agent', 'Extension processing is enabled in the agent',
           _LINUX, 'guest', 'agent', _DOC_AGENT_CONFIG_LINUX, {
               'pass': 'Extensions.Enabled is y (or unset: the default is y)',
@@ -189,6 +206,12 @@ CHECKS = (
               'pass': 'IaaSVmProvider exists, starts automatically and runs',
               'fail': 'IaaSVmProvider is missing, not automatic, or stopped',
           }),
+    Check('extension.blocked', 'extension', 'The backup extension\'s executable is not blocked (Windows)',
+          _WINDOWS, 'guest', None, _DOC_EXTENSION_HEALTH, {
+              'pass': 'no AppLocker block and no crash of IaaSBcdrExtension.exe in the last 24 hours',
+              'warn': 'AppLocker would block IaaSBcdrExtension.exe (audit mode)',
+              'fail': 'IaaSBcdrExtension.exe was blocked by AppLocker or crashed (antivirus, policy)',
+          }),
     # -- snapshot (article cause 4) ---------------------------------------------------------
     Check('snapshot.load', 'snapshot', 'CPU and memory use stay below the threshold',
           _BOTH, 'guest', None, _DOC_VMS_SNAPSHOT, {
@@ -207,6 +230,14 @@ CHECKS = (
               'pass': 'SQL Server absent, or UseVSSCopyBackup is "True"',
               'fail': 'SQL Server present and UseVSSCopyBackup is not "True"',
           }),
+    Check('snapshot.vss', 'snapshot', 'VSS writers are stable and the VSS services usable (Windows)',
+          _WINDOWS, 'guest', 'snapshot', _DOC_VMS_SNAPSHOT, {
+              'pass': 'every VSS writer is [1] Stable with no error, and VSS, COMSysApp and MSDTC exist and are not '
+                      'disabled',
+              'warn': 'every writer is stable but one reports a last error',
+              'fail': 'a writer is not stable (ExtensionFailedVssWriterInBadState), or a VSS service is disabled '
+                      'or missing (ExtensionSnapshotFailedCOM)',
+          }),
     Check('snapshot.power_state', 'snapshot', 'The power state in Azure agrees with the guest',
           _BOTH, 'control_plane', None, _DOC_SNAPSHOT, {
               'pass': 'Azure reports the VM running',
@@ -220,6 +251,50 @@ CHECKS = (
 )
 
 _BY_ID = dict((check.id, check) for check in CHECKS)
+
+
+class Fix(collections.namedtuple('Fix', ['name', 'role', 'checks', 'default', 'risky', 'title'])):
+    """One fix of the remediation: its switch ``remediate_<name>`` (also its tag), the role that applies it
+    and the checks whose `fail` or `warn` call for it. ``risky`` fixes change the network path and are
+    off unless asked for."""
+    __slots__ = ()
+
+
+FIXES = (
+    Fix('agent_install', 'agent', ('agent.installed',), True, False, 'install the agent package'),
+    Fix('agent_upgrade', 'agent', ('agent.version',), True, False, 'upgrade the agent package'),
+    Fix('agent_service', 'agent', ('agent.installed', 'agent.service', 'agent.process'), True, False,
+        'enable and start the agent service'),
+    Fix('agent_autorestart', 'agent', ('agent.autorestart',), True, False, 'restart the agent after a crash'),
+    Fix('agent_extensions_enabled', 'agent', ('agent.extensions_enabled',), True, False,
+        'set Extensions.Enabled=y'),
+    Fix('agent_autoupdate', 'agent', ('agent.autoupdate',), True, False, 'set AutoUpdate.Enabled=y'),
+    Fix('connectivity_proxy', 'connectivity', ('connectivity.proxy',), True, False,
+        'set or remove the agent\'s proxy (needs remediate_proxy_state)'),
+    Fix('connectivity_firewall', 'connectivity', ('connectivity.firewall',), False, True,
+        'accept root\'s platform traffic before the blocking firewall rules'),
+    Fix('connectivity_route', 'connectivity', ('connectivity.route',), False, True,
+        'replace a broken route to the wireserver'),
+    Fix('snapshot_dhcp', 'snapshot', ('snapshot.dhcp',), False, True,
+        'configure the primary interface by DHCP (rolls back by itself)'),
+    Fix('snapshot_load_report', 'snapshot', ('snapshot.load',), True, False,
+        'report high CPU or memory use with the on-demand backup advice'),
+    Fix('collect_logs', 'collect_logs', ('agent.log_errors',), False, False, 'collect redacted logs'),
+)
+_FIXES_BY_NAME = dict((fix.name, fix) for fix in FIXES)
+
+
+def get_fix(name):
+    """Return the Fix called ``name``; KeyError naming it for an unknown one."""
+    try:
+        return _FIXES_BY_NAME[name]
+    except (KeyError, TypeError):
+        raise KeyError('unknown fix %r (known: %s)' % (name, ', '.join(sorted(_FIXES_BY_NAME)))) from None
+
+
+def fixes_for(check_id):
+    """The fixes a failing or warning ``check_id`` calls for, in catalog order."""
+    return tuple(fix for fix in FIXES if check_id in fix.checks)
 
 
 def get_check(check_id):

@@ -5,8 +5,11 @@ from __future__ import absolute_import, division, print_function
 
 import re
 
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils import defaults
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux.extension import parse_utc
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.parsers import conf_switch
-from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.version import version_at_least
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.version import (
+    version_at_least, version_string)
 from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.engine import (
     RULES, Error, Skip, finding)
 
@@ -234,3 +237,177 @@ def _agent_log_errors(ctx):
     return finding('agent.log_errors', 'warn', '%d unexplained error/warning lines in %s; latest: %s'
                    % (len(unexplained), log.get('path'), unexplained[-1].get('text', '')[:200]), evidence,
                    'Read the excerpt; `waagent -collect-logs` gathers the full logs for support.')
+
+
+# -- Windows -------------------------------------------------------------------------------------------------------
+WINDOWS_AGENT_EXECUTABLES = ('WaAppAgent.exe', 'WindowsAzureGuestAgent.exe')
+# Two crashes in the window are "repeated" (the check's fail); one is a warn.
+REPEATED_CRASHES = 2
+
+
+def _windows_services(ctx):
+    services = ctx.section('agent').get('services') or {}
+    records = {}
+    for name in defaults.WINDOWS_AGENT_SERVICES:
+        record = services.get(name) or {}
+        if record.get('result') == 'error':
+            raise Error('service %s could not be read: %s' % (name, record.get('message')))
+        records[name] = record
+    return records
+
+
+def _windows_minimum(ctx):
+    """The run's min_agent_version, unless it is the Linux default: then the Windows minimum."""
+    minimum = ctx.options['min_agent_version']
+    if minimum == defaults.MIN_LINUX_AGENT_VERSION:
+        return defaults.MIN_WINDOWS_AGENT_VERSION
+    return minimum
+
+
+@RULES.rule('windows', 'agent.installed')
+def _windows_agent_installed(ctx):
+    services = _windows_services(ctx)
+    executables = ctx.observation('agent', 'executables')
+    wa_app_agent = executables.get('wa_app_agent') or {}
+    evidence = {'services': dict((name, record.get('present')) for name, record in services.items()),
+                'executable': wa_app_agent.get('path'), 'executable_exists': wa_app_agent.get('exists')}
+    if services['WindowsAzureGuestAgent'].get('present') or wa_app_agent.get('exists'):
+        return finding('agent.installed', 'pass', 'the Windows Azure Guest Agent is installed', evidence)
+    return finding('agent.installed', 'fail', 'the Windows Azure Guest Agent is not installed (no '
+                   'WindowsAzureGuestAgent service, no %s)' % wa_app_agent.get('path'), evidence,
+                   'Install the VM agent (the Windows Azure VM Agent MSI from Microsoft).')
+
+
+@RULES.rule('windows', 'agent.version')
+def _windows_agent_version(ctx):
+    agent = ctx.section('agent')
+    minimum = _windows_minimum(ctx)
+    registry = agent.get('registry') or {}
+    executables = agent.get('executables') or {}
+    versions = {}
+    if registry.get('result') == 'ok':
+        versions['GuestAgentVersion'] = (registry.get('values') or {}).get('GuestAgentVersion')
+    if executables.get('result') == 'ok':
+        versions['WaAppAgent.exe'] = (executables.get('wa_app_agent') or {}).get('file_version')
+        guest_agents = [item for item in executables.get('guest_agents') or [] if item.get('exists')]
+        if guest_agents:
+            versions['WindowsAzureGuestAgent.exe'] = guest_agents[-1].get('file_version')
+    versions = dict((key, version_string(value) or value) for key, value in versions.items() if value)
+    evidence = {'versions': versions, 'minimum': minimum}
+    if not versions:
+        if registry.get('result') == 'error':
+            raise Error('agent version unknown: %s' % registry.get('message'))
+        raise Skip('the agent is not installed')
+    below = []
+    for label, value in sorted(versions.items()):
+        at_least = version_at_least(value, minimum)
+        if at_least is None:
+            raise Error('cannot compare %s %r with minimum %r' % (label, value, minimum))
+        if not at_least:
+            below.append('%s %s' % (label, value))
+    if below:
+        return finding('agent.version', 'fail', '%s below the minimum %s' % (', '.join(below), minimum), evidence,
+                       'Update the VM agent (the agent updates itself when it can reach the wireserver; otherwise '
+                       'install the current MSI).')
+    if 'GuestAgentVersion' not in versions and 'WindowsAzureGuestAgent.exe' not in versions:
+        return finding('agent.version', 'warn', 'WaAppAgent.exe %s is at or above %s; the guest agent version is '
+                       'unknown' % (versions.get('WaAppAgent.exe'), minimum), evidence)
+    return finding('agent.version', 'pass', '%s at or above %s' % (
+        ', '.join('%s %s' % item for item in sorted(versions.items())), minimum), evidence)
+
+
+@RULES.rule('windows', 'agent.service')
+def _windows_agent_service(ctx):
+    services = _windows_services(ctx)
+    evidence = dict((name, dict((key, record.get(key)) for key in ('present', 'state', 'start_mode')))
+                    for name, record in services.items())
+    remedy = 'Set WindowsAzureGuestAgent and RdAgent to start automatically and start them.'
+    missing = [name for name, record in services.items() if not record.get('present')]
+    stopped = ['%s is %s' % (name, record.get('state')) for name, record in services.items()
+               if record.get('present') and record.get('state') != 'Running']
+    if missing or stopped:
+        return finding('agent.service', 'fail', '; '.join(['%s is missing' % name for name in missing] + stopped),
+                       evidence, remedy)
+    manual = ['%s starts %s' % (name, record.get('start_mode')) for name, record in services.items()
+              if record.get('start_mode') != 'Auto']
+    if manual:
+        return finding('agent.service', 'warn', '%s: not started at boot' % '; '.join(manual), evidence, remedy)
+    return finding('agent.service', 'pass', 'WindowsAzureGuestAgent and RdAgent are automatic and running',
+                   evidence)
+
+
+@RULES.rule('windows', 'agent.autorestart')
+def _windows_agent_autorestart(ctx):
+    actions = ctx.section('agent').get('failure_actions') or {}
+    evidence, without = {}, []
+    for name in defaults.WINDOWS_AGENT_SERVICES:
+        record = actions.get(name) or {}
+        if record.get('result') != 'ok':
+            raise Error('failure actions of %s unknown: %s' % (name, record.get('message') or 'not gathered'))
+        evidence[name] = {'reset_period_seconds': record.get('reset_period_seconds'), 'actions': record.get('actions')}
+        if not any(action.get('action') == 'restart' for action in record.get('actions') or []):
+            without.append(name)
+    if without:
+        return finding('agent.autorestart', 'warn', '%s: no restart failure action, a crashed agent stays down'
+                       % ', '.join(without), evidence,
+                       'Set the recovery actions to restart the service (services.msc, or sc.exe failure '
+                       '<service> reset= 86400 actions= restart/60000).')
+    return finding('agent.autorestart', 'pass', 'the service control manager restarts %s after a crash'
+                   % ' and '.join(defaults.WINDOWS_AGENT_SERVICES), evidence)
+
+
+def windows_application_crashes(events, executables):
+    """Application Error 1000 records whose faulting application (first property) is one of ``executables``."""
+    wanted = set(name.lower() for name in executables)
+    return [event for event in events if event.get('id') == 1000
+            and str((event.get('properties') or [''])[0]).lower() in wanted]
+
+
+@RULES.rule('windows', 'agent.crashes')
+def _windows_agent_crashes(ctx):
+    services = _windows_services(ctx)
+    system = ctx.observation('agent', 'system_events')
+    application = ctx.observation('agent', 'application_errors')
+    # 7031/7034 name the service by its display name in their first property.
+    names = set()
+    for name, record in services.items():
+        names.update(value.lower() for value in (name, record.get('display_name')) if value)
+    service_crashes = [event for event in system.get('events') or [] if event.get('id') in (7031, 7034)
+                       and str((event.get('properties') or [''])[0]).lower() in names]
+    process_crashes = windows_application_crashes(application.get('events') or [], WINDOWS_AGENT_EXECUTABLES)
+    crashes = service_crashes + process_crashes
+    evidence = {'hours': system.get('hours'), 'events': [
+        {'id': event.get('id'), 'time_utc': event.get('time_utc'), 'what': (event.get('properties') or [None])[0]}
+        for event in crashes[:10]]}
+    if not crashes:
+        return finding('agent.crashes', 'pass', 'no crash of the agent in the last %s hours' % system.get('hours'),
+                       evidence)
+    status = 'fail' if len(crashes) >= REPEATED_CRASHES else 'warn'
+    return finding('agent.crashes', status, '%d crash event(s) of the agent in the last %s hours, latest %s at %s'
+                   % (len(crashes), system.get('hours'), crashes[0].get('id'), crashes[0].get('time_utc')), evidence,
+                   'Read C:\\WindowsAzure\\Logs\\WaAppAgent.log and the Application log around those times; '
+                   'reinstall the agent if it keeps crashing.')
+
+
+@RULES.rule('windows', 'agent.certificate')
+def _windows_agent_certificate(ctx):
+    certificates = ctx.observation('agent', 'certificates')
+    now = parse_utc(ctx.facts.get('gathered_at'))
+    if now is None:
+        raise Error('facts lack gathered_at')
+    items = certificates.get('items') or []
+    evidence = {'store': certificates.get('store'), 'certificates': [
+        dict((key, item.get(key)) for key in ('subject', 'friendly_name', 'thumbprint', 'not_before_utc',
+                                              'not_after_utc')) for item in items]}
+    remedy = ('Restart the WindowsAzureGuestAgent service: the agent requests a new tenant certificate '
+              '(GuestAgentCertificateNotFound).')
+    if not items:
+        return finding('agent.certificate', 'fail', 'no TenantEncryptionCert certificate in %s'
+                       % certificates.get('store'), evidence, remedy)
+    valid = [item for item in items if (parse_utc(item.get('not_after_utc')) or 0) > now
+             and (parse_utc(item.get('not_before_utc')) or 0) <= now]
+    if not valid:
+        return finding('agent.certificate', 'fail', 'every tenant certificate is outside its validity (latest '
+                       'expiry %s)' % max(str(item.get('not_after_utc')) for item in items), evidence, remedy)
+    return finding('agent.certificate', 'pass', 'tenant certificate valid until %s' % valid[-1].get('not_after_utc'),
+                   evidence)

@@ -3,6 +3,8 @@
 """Rules of the connectivity cause (article cause 1: the VM has no internet access)."""
 from __future__ import absolute_import, division, print_function
 
+import ipaddress
+
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils import defaults
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux import firewall
 from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.engine import (
@@ -215,3 +217,168 @@ def _connectivity_firewall(ctx):
                        % '; '.join(unread), evidence)
     return finding('connectivity.firewall', 'pass', 'no rule drops root\'s traffic to the wireserver or '
                    'to port 443' + ('' if read else ' (no firewall tool installed)'), evidence)
+
+
+# -- Windows -------------------------------------------------------------------------------------------------------
+# The probe records have the Linux shape (plugin_utils/windows/facts.py), so the judgement is the same.
+RULES.rule('windows', 'connectivity.wireserver')(_connectivity_wireserver)
+RULES.rule('windows', 'connectivity.imds')(_connectivity_imds)
+RULES.rule('windows', 'connectivity.https')(_connectivity_https)
+# Address keywords of Windows Firewall whose extent the guest alone cannot resolve.
+WINDOWS_PROXY_PLACES = ('winhttp', 'LocalSystem Internet Settings')
+FIREWALL_KEYWORDS = ('localsubnet', 'internet', 'intranet', 'dns', 'dhcp', 'wins', 'defaultgateway',
+                     'remotecorpnetwork', 'playtodevice', 'captiveportaladdresses')
+
+
+@RULES.rule('windows', 'connectivity.dns')
+def _windows_connectivity_dns(ctx):
+    probes = _probes(ctx, 'dns')
+    if not probes:
+        raise Skip('no HTTPS endpoint name to resolve')
+    status, evidence, failed = _some_all_none('connectivity.dns', probes, 'name', None)
+    if status == 'pass':
+        return finding('connectivity.dns', 'pass', 'every endpoint name resolves', evidence)
+    summary = 'names do not resolve: %s' % ', '.join(_describe(probe) for probe in failed)
+    proxy = ctx.section('connectivity').get('proxy') or {}
+    if proxy.get('effective') and status == 'fail':
+        status = 'warn'  # through a proxy the proxy resolves the names, not the guest
+        summary += ' (a proxy is configured and resolves names itself)'
+    return finding('connectivity.dns', status, summary, evidence,
+                   'Check the adapter\'s DNS servers (Get-DnsClientServerAddress); Azure DNS is 168.63.129.16.')
+
+
+@RULES.rule('windows', 'connectivity.proxy')
+def _windows_connectivity_proxy(ctx):
+    proxy = ctx.observation('connectivity', 'proxy')
+    sources = proxy.get('sources') or []
+    effective = proxy.get('effective')
+    probe = proxy.get('probe')
+    evidence = {'sources': sources, 'effective': effective, 'no_proxy': proxy.get('no_proxy'), 'probe': probe,
+                'errors': proxy.get('errors')}
+    if not sources:
+        return finding('connectivity.proxy', 'info', 'no proxy is configured (WinHTTP direct, LocalSystem without '
+                       'proxy, no machine HTTPS_PROXY)', evidence)
+    remedy = ('Set the same unauthenticated proxy for WinHTTP (netsh winhttp set proxy) and for LocalSystem '
+              '(HKEY_USERS\\S-1-5-18 Internet Settings), or none.')
+    with_credentials = [source for source in sources if source.get('has_credentials')]
+    if with_credentials:
+        return finding('connectivity.proxy', 'fail', 'the proxy setting in %s carries credentials: authenticated '
+                       'proxies are not supported by VM backup'
+                       % ', '.join(source['source'] for source in with_credentials), evidence, remedy)
+    if effective and isinstance(probe, dict) and not probe.get('ok'):
+        return finding('connectivity.proxy', 'fail', 'the proxy %s:%s (from %s) is unreachable: %s'
+                       % (effective.get('host'), effective.get('port'), effective.get('source'), probe.get('error')),
+                       evidence, remedy)
+    https = ctx.section('connectivity').get('https') or {}
+    refused = [item for item in (https.get('probes') or []) if item.get('via') == 'proxy'
+               and item.get('stage') == 'proxy_connect' and '407' in str(item.get('error'))]
+    if refused:
+        return finding('connectivity.proxy', 'fail', 'the proxy asks for authentication (407), which VM backup '
+                       'does not support', evidence, remedy)
+    targets = sorted(set('%s:%s' % (source.get('host'), source.get('port')) for source in sources
+                         if source.get('source') != 'option'))
+    places = sorted(set(source['source'] for source in sources if source.get('source') != 'option'))
+    # The agent and the extension run as LocalSystem: WinHTTP and LocalSystem's Internet Settings must agree.
+    missing = [place for place in WINDOWS_PROXY_PLACES if place not in places]
+    if len(targets) > 1 or (places and missing):
+        return finding('connectivity.proxy', 'warn', 'the places that configure a proxy for LocalSystem disagree: %s%s'
+                       % ('; '.join('%s %s=%s' % (source['source'], source['key'], source.get('value'))
+                                    for source in sources), ' (nothing in %s)' % ', '.join(missing) if missing else ''),
+                       evidence, remedy)
+    if not places:  # only the run's own proxy option
+        return finding('connectivity.proxy', 'pass', 'the run\'s proxy %s:%s is reachable'
+                       % ((effective or {}).get('host'), (effective or {}).get('port')), evidence)
+    return finding('connectivity.proxy', 'pass', 'the proxy %s is set alike in %s and reachable'
+                   % (targets[0], ', '.join(places)), evidence)
+
+
+@RULES.rule('windows', 'connectivity.route')
+def _windows_connectivity_route(ctx):
+    route = ctx.observation('connectivity', 'route')
+    evidence = dict((key, route.get(key)) for key in ('destination', 'found', 'interface_alias', 'next_hop',
+                                                      'destination_prefix', 'source_address'))
+    if route.get('found'):
+        return finding('connectivity.route', 'pass', 'route to %s via %s on %s (%s)' % (
+            route.get('destination'), route.get('next_hop'), route.get('interface_alias'),
+            route.get('destination_prefix')), evidence)
+    return finding('connectivity.route', 'fail', 'no route to %s (Find-NetRoute)' % route.get('destination'),
+                   evidence, 'Add a route to the wireserver through the primary adapter\'s gateway, or remove the '
+                   'route that hides it.')
+
+
+def _address_matches(entries, address):
+    """True/False when the rule's remote addresses cover ``address`` (None: any address); None when unknown."""
+    unknown = False
+    for entry in entries or ['Any']:
+        entry = str(entry).strip()
+        if entry.lower() in ('any', '*'):
+            return True
+        if entry.lower() in FIREWALL_KEYWORDS:
+            unknown = True
+            continue
+        if address is None:
+            continue  # a rule for given addresses does not block every address
+        try:
+            target = ipaddress.ip_address(address)
+            if '-' in entry:
+                low, high = (ipaddress.ip_address(part.strip()) for part in entry.split('-', 1))
+                if low <= target <= high:
+                    return True
+            elif target in ipaddress.ip_network(entry, strict=False):
+                return True
+        except ValueError:
+            unknown = True
+    return None if unknown else False
+
+
+def _port_matches(entries, port):
+    for entry in entries or ['Any']:
+        entry = str(entry).strip()
+        if entry.lower() == 'any':
+            return True
+        low, _sep, high = entry.partition('-')
+        if low.isdigit() and int(low) <= port <= int(high if high.isdigit() else low):
+            return True
+    return False
+
+
+@RULES.rule('windows', 'connectivity.firewall')
+def _windows_connectivity_firewall(ctx):
+    firewall_facts = ctx.observation('connectivity', 'firewall')
+    endpoints = ctx.section('connectivity').get('endpoints') or {}
+    wireserver = endpoints.get('wireserver')
+    if not wireserver:
+        raise Error('facts lack the wireserver endpoint')
+    packets = [(wireserver, port, 'wireserver %s:%s' % (wireserver, port))
+               for port in endpoints.get('wireserver_ports') or []]
+    packets.append((None, defaults.HTTPS_PORT, 'any address:%d' % defaults.HTTPS_PORT))
+    blocked, uncertain = [], []
+    for rule in firewall_facts.get('rules') or []:
+        if str(rule.get('protocol')).lower() not in ('any', 'tcp', '6'):
+            continue
+        program = str(rule.get('program') or 'Any')
+        if program.lower() != 'any' and not program.lower().startswith(('c:\\windowsazure', 'c:\\packages')):
+            continue  # a block for another program does not touch the agent or the extension
+        for address, port, label in packets:
+            if not _port_matches(rule.get('remote_port'), port):
+                continue
+            covered = _address_matches(rule.get('remote_address'), address)
+            if covered:
+                blocked.append({'rule': rule.get('display_name') or rule.get('name'), 'packet': label,
+                                'remote_address': rule.get('remote_address'), 'remote_port': rule.get('remote_port')})
+            elif covered is None:
+                uncertain.append({'rule': rule.get('display_name') or rule.get('name'), 'packet': label,
+                                  'remote_address': rule.get('remote_address')})
+    evidence = {'blocked': blocked[:10], 'uncertain': uncertain[:10], 'block_rules': len(firewall_facts.get('rules') or []),
+                'profiles': firewall_facts.get('profiles')}
+    if blocked:
+        return finding('connectivity.firewall', 'fail', 'Windows Firewall blocks the platform traffic: %s' % '; '.join(
+            '%s by rule \'%s\'' % (item['packet'], item['rule']) for item in blocked[:4]), evidence,
+            'Disable or narrow the outbound block rule (a block rule wins over every allow rule in Windows Firewall).')
+    if uncertain:
+        return finding('connectivity.firewall', 'warn', 'outbound block rules with addresses the guest cannot '
+                       'resolve may block the platform traffic: %s' % '; '.join(
+                           '%s by rule \'%s\' (%s)' % (item['packet'], item['rule'], ', '.join(item['remote_address']))
+                           for item in uncertain[:4]), evidence)
+    return finding('connectivity.firewall', 'pass', 'no enabled outbound block rule covers the wireserver ports or 443',
+                   evidence)

@@ -3,6 +3,7 @@
 """Rules of the extension cause (article cause 3: the backup extension fails to update or load)."""
 from __future__ import absolute_import, division, print_function
 
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils import defaults
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.version import version_at_least
 from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.engine import (
     RULES, Error, Skip, finding)
@@ -104,3 +105,91 @@ def _extension_stale(ctx):
                        'Uninstall the extension so that one fresh version is installed.')
     return finding('extension.stale', 'pass', 'one handler version on disk (%s)' % versions[0],
                    {'versions': versions})
+
+
+# -- Windows -------------------------------------------------------------------------------------------------------
+WINDOWS_EXTENSION_EXECUTABLE = 'IaaSBcdrExtension.exe'
+
+
+def _windows_handlers(ctx):
+    items = _handlers(ctx)
+    if not items:
+        raise Skip('no VMSnapshot handler on disk')
+    return items
+
+
+@RULES.rule('windows', 'extension.installed')
+def _windows_extension_installed(ctx):
+    items = _handlers(ctx)
+    if not items:
+        return finding('extension.installed', 'info', 'no VMSnapshot handler under %s (backup not enabled yet, '
+                       'or the extension was removed)' % defaults.WINDOWS_EXTENSION_DIR, {'handlers': []})
+    return finding('extension.installed', 'pass', 'VMSnapshot %s on disk'
+                   % ', '.join(str(item.get('version')) for item in items),
+                   {'handlers': [item.get('path') for item in items]})
+
+
+@RULES.rule('windows', 'extension.version')
+def _windows_extension_version(ctx):
+    items = _windows_handlers(ctx)
+    minimum = ctx.options['min_extension_version']
+    if minimum == defaults.MIN_LINUX_EXTENSION_VERSION:  # the default is the Linux handler's
+        minimum = defaults.MIN_WINDOWS_EXTENSION_VERSION
+    if minimum is None:
+        raise Skip('no documented minimum for the Windows VMSnapshot handler (newest on disk: %s); set '
+                   'min_extension_version to check one' % items[-1].get('version'))
+    return _extension_version(ctx)
+
+
+@RULES.rule('windows', 'extension.status')
+def _windows_extension_status(ctx):
+    _windows_handlers(ctx)
+    return _extension_status(ctx)  # the same status file, parsed by the same parser
+
+
+@RULES.rule('windows', 'extension.stale')
+def _windows_extension_stale(ctx):
+    _windows_handlers(ctx)
+    return _extension_stale(ctx)
+
+
+@RULES.rule('windows', 'extension.provider_service')
+def _windows_extension_provider_service(ctx):
+    service = ctx.observation('extension', 'provider_service')
+    evidence = dict((key, service.get(key)) for key in ('name', 'present', 'state', 'start_mode'))
+    if service.get('present') and service.get('state') == 'Running' and service.get('start_mode') == 'Auto':
+        return finding('extension.provider_service', 'pass', 'IaaSVmProvider is automatic and running', evidence)
+    summary = 'IaaSVmProvider is missing' if not service.get('present') else 'IaaSVmProvider is %s, start mode %s' % (
+        service.get('state'), service.get('start_mode'))
+    return finding('extension.provider_service', 'fail', summary, evidence,
+                   'Set IaaSVmProvider to start automatically and start it; if it is missing, reset the '
+                   'extension (remove it in Azure, then run an on-demand backup).')
+
+
+@RULES.rule('windows', 'extension.blocked')
+def _windows_extension_blocked(ctx):
+    applocker = ctx.observation('extension', 'applocker_events')
+    application = ctx.observation('extension', 'application_errors')
+    name = WINDOWS_EXTENSION_EXECUTABLE.lower()
+
+    def names_it(event):
+        return name in ' '.join([str(event.get('message'))] + [str(value) for value in event.get('properties') or []]).lower()
+
+    blocked = [event for event in applocker.get('events') or [] if event.get('id') == 8004 and names_it(event)]
+    audited = [event for event in applocker.get('events') or [] if event.get('id') == 8003 and names_it(event)]
+    crashed = [event for event in application.get('events') or [] if event.get('id') == 1000
+               and str((event.get('properties') or [''])[0]).lower() == name]
+    evidence = {'hours': application.get('hours'), 'events': [
+        {'id': event.get('id'), 'log': event.get('log'), 'time_utc': event.get('time_utc'),
+         'message': event.get('message')} for event in (blocked + crashed + audited)[:10]]}
+    remedy = ('Allow %s (C:\\Packages\\Plugins\\Microsoft.Azure.RecoveryServices.VMSnapshot\\...) in AppLocker and '
+              'exclude the plugin folder from antivirus scanning.' % WINDOWS_EXTENSION_EXECUTABLE)
+    if blocked or crashed:
+        return finding('extension.blocked', 'fail', '%s was blocked by AppLocker %d time(s) and crashed %d time(s) '
+                       'in the last %s hours' % (WINDOWS_EXTENSION_EXECUTABLE, len(blocked), len(crashed),
+                                                 application.get('hours')), evidence, remedy)
+    if audited:
+        return finding('extension.blocked', 'warn', 'AppLocker (audit mode) would block %s'
+                       % WINDOWS_EXTENSION_EXECUTABLE, evidence, remedy)
+    return finding('extension.blocked', 'pass', 'no AppLocker block and no crash of %s in the last %s hours'
+                   % (WINDOWS_EXTENSION_EXECUTABLE, application.get('hours')), evidence)

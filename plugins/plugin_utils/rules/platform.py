@@ -4,7 +4,7 @@
 from __future__ import absolute_import, division, print_function
 
 from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.engine import (
-    RULES, Skip, finding)
+    RULES, Error, Skip, finding)
 
 __metaclass__ = type
 
@@ -25,3 +25,39 @@ def _platform_azure(ctx):
         return finding('platform.azure', 'info', 'not recognised as an Azure VM (DMI identity unreadable): '
                        'platform probes are skipped', evidence)
     return finding('platform.azure', 'info', 'not an Azure VM by DMI: platform probes are skipped', evidence)
+
+
+# -- Windows -------------------------------------------------------------------------------------------------------
+# The SMBIOS identity is normalized into the same `dmi` observation as on Linux (plugin_utils/windows/facts.py).
+RULES.rule('windows', 'platform.azure')(_platform_azure)
+
+# .NET 4 uses TLS 1.2 when either value is 1 (Microsoft "Transport Layer Security (TLS) best practices with
+# the .NET Framework"); the 32-bit view matters for 32-bit processes.
+TLS_VALUES = ('SchUseStrongCrypto', 'SystemDefaultTlsVersions')
+
+
+@RULES.rule('windows', 'platform.tls')
+def _windows_platform_tls(ctx):
+    tls = ctx.observation('platform', 'dotnet_tls')
+    evidence, enabled, unread = {}, [], []
+    for view in ('x64', 'x86'):
+        key = tls.get(view) or {}
+        if key.get('result') != 'ok':
+            unread.append('%s: %s' % (view, key.get('message')))
+            continue
+        values = key.get('values') or {}
+        evidence[view] = {'path': key.get('path'), 'exists': key.get('exists'),
+                          'values': dict((name, values.get(name)) for name in TLS_VALUES)}
+        if any(str(values.get(name)) == '1' for name in TLS_VALUES):
+            enabled.append(view)
+    if unread and not evidence:
+        raise Error('the .NET registry keys could not be read: %s' % '; '.join(unread))
+    remedy = ('Set SchUseStrongCrypto=1 (DWORD) under HKLM\\SOFTWARE\\Microsoft\\.NETFramework\\v4.0.30319 and '
+              'HKLM\\SOFTWARE\\WOW6432Node\\Microsoft\\.NETFramework\\v4.0.30319, then restart the VM.')
+    if len(enabled) == 2:
+        return finding('platform.tls', 'pass', '.NET may use TLS 1.2 in both registry views', evidence)
+    if enabled:
+        return finding('platform.tls', 'warn', '.NET may use TLS 1.2 only in the %s view' % enabled[0], evidence,
+                       remedy)
+    return finding('platform.tls', 'fail', 'neither SchUseStrongCrypto nor SystemDefaultTlsVersions is 1: .NET '
+                   'may not use TLS 1.2 (ExtensionSnapshotFailedNoSecureNetwork)', evidence, remedy)

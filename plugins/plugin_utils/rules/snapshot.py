@@ -78,3 +78,117 @@ def _snapshot_dhcp(ctx):
         return finding('snapshot.dhcp', 'warn', 'no readable configuration for %s: %s' % (interface, unread),
                        evidence)
     return finding('snapshot.dhcp', 'warn', 'no network configuration found for %s' % interface, evidence)
+
+
+# -- Windows -------------------------------------------------------------------------------------------------------
+WINDOWS_VSS_SERVICES = ('VSS', 'COMSysApp', 'MSDTC')
+
+
+@RULES.rule('windows', 'snapshot.load')
+def _windows_snapshot_load(ctx):
+    # The judgement is Linux's (every sample high: fail; some: warn); the processor queue is evidence.
+    load = ctx.section('load')
+    threshold = float(ctx.options['load_threshold_percent'])
+    evidence = dict((key, load.get(key)) for key in ('cpu_percent', 'memory_percent', 'processor_queue_length',
+                                                     'samples', 'interval_seconds', 'cpu_count', 'method'))
+    evidence['threshold_percent'] = threshold
+    sustained, spikes = [], []
+    for label, values in (('CPU', load.get('cpu_percent')), ('memory', load.get('memory_percent'))):
+        if not isinstance(values, list) or not values:
+            raise Error('facts lack %s samples' % label)
+        high = [value for value in values if value >= threshold]
+        text = '%s at or above %g %% in %d of %d samples (max %g %%)' % (label, threshold, len(high), len(values),
+                                                                         max(values))
+        if high and len(high) == len(values):
+            sustained.append(text)
+        elif high:
+            spikes.append(text)
+    remedy = 'Schedule the backup when the VM is less busy, or size the VM up.'
+    if sustained:
+        return finding('snapshot.load', 'fail', '; '.join(sustained + spikes), evidence, remedy)
+    if spikes:
+        return finding('snapshot.load', 'warn', '; '.join(spikes), evidence, remedy)
+    return finding('snapshot.load', 'pass', 'CPU (max %g %%) and memory (max %g %%) stay below %g %%'
+                   % (max(load['cpu_percent']), max(load['memory_percent']), threshold), evidence)
+
+
+@RULES.rule('windows', 'snapshot.dhcp')
+def _windows_snapshot_dhcp(ctx):
+    primary = ctx.observation('dhcp', 'primary_interface')
+    adapters = ctx.section('dhcp').get('adapters') or {}
+    evidence = {'primary_interface': dict((key, primary.get(key)) for key in (
+        'interface_index', 'interface_alias', 'next_hop', 'dhcp', 'source'))}
+    if adapters.get('result') == 'ok':
+        evidence['adapters'] = adapters.get('items')
+    remedy = ('Configure the adapter by DHCP inside the guest (netsh interface ip set address "<name>" dhcp) and set '
+              'a static private IP on the Azure NIC instead.')
+    alias = primary.get('interface_alias')
+    if primary.get('dhcp') == 'Enabled':
+        return finding('snapshot.dhcp', 'pass', '%s (the default route\'s adapter) is configured by DHCP' % alias,
+                       evidence)
+    if primary.get('dhcp') == 'Disabled':
+        return finding('snapshot.dhcp', 'fail', '%s (the default route\'s adapter) has a static configuration'
+                       % alias, evidence, remedy)
+    return finding('snapshot.dhcp', 'warn', 'the primary adapter could not be determined (no default route)',
+                   evidence)
+
+
+def _yes(value):
+    return str(value).strip().lower() == 'true'
+
+
+@RULES.rule('windows', 'snapshot.sql_vss')
+def _windows_snapshot_sql_vss(ctx):
+    sql = ctx.observation('snapshot', 'sql_services')
+    bcdr = ctx.observation('snapshot', 'bcdr_agent')
+    values = bcdr.get('values') or {}
+    copy, full = values.get('UseVSSCopyBackup'), values.get('UseVssFullBackup')
+    instances = [item.get('name') for item in sql.get('items') or []]
+    evidence = {'sql_services': instances, 'UseVSSCopyBackup': copy, 'UseVssFullBackup': full,
+                'key_exists': bcdr.get('exists')}
+    if not instances:
+        return finding('snapshot.sql_vss', 'pass', 'no SQL Server service: the VSS backup type does not matter',
+                       evidence)
+    # UseVSSCopyBackup=True makes the extension take VSS copy backups, which leave SQL Server's own log chain
+    # alone (the article's fix). UseVssFullBackup is what the extension sets itself since December 2022: full
+    # backups, which truncate SQL logs and conflict with SQL backups; copy wins when both are set.
+    if _yes(copy):
+        return finding('snapshot.sql_vss', 'pass', 'SQL Server (%s) present and UseVSSCopyBackup is True: VSS copy '
+                       'backups apply (UseVssFullBackup=%s is overridden)' % (', '.join(instances), full), evidence)
+    return finding('snapshot.sql_vss', 'fail', 'SQL Server (%s) present and UseVSSCopyBackup is %s: VSS full backups '
+                   'apply (UseVssFullBackup=%s)' % (', '.join(instances), copy, full), evidence,
+                   'REG ADD "HKLM\\SOFTWARE\\Microsoft\\BcdrAgent" /v UseVSSCopyBackup /t REG_SZ /d True /f; the '
+                   'snapshot role does this.')
+
+
+@RULES.rule('windows', 'snapshot.vss')
+def _windows_snapshot_vss(ctx):
+    writers = ctx.observation('snapshot', 'vss_writers').get('writers') or []
+    services = ctx.section('snapshot').get('services') or {}
+    problems, notes = [], []
+    evidence = {'writers': [dict((key, writer.get(key)) for key in ('name', 'state_code', 'state', 'last_error'))
+                            for writer in writers], 'services': {}}
+    for name in WINDOWS_VSS_SERVICES:
+        record = services.get(name) or {}
+        if record.get('result') != 'ok':
+            raise Error('service %s could not be read: %s' % (name, record.get('message') or 'not gathered'))
+        evidence['services'][name] = dict((key, record.get(key))
+                                          for key in ('present', 'state', 'start_mode', 'start_name'))
+        if not record.get('present'):
+            problems.append('service %s is missing' % name)
+        elif record.get('start_mode') == 'Disabled':
+            problems.append('service %s is disabled' % name)
+    for writer in writers:
+        if writer.get('state_code') != 1:
+            problems.append('writer \'%s\' is [%s] %s (%s)'
+                            % (writer.get('name'), writer.get('state_code'), writer.get('state'), writer.get('last_error')))
+        elif writer.get('last_error') not in (None, 'No error'):
+            notes.append('writer \'%s\' is stable, last error: %s' % (writer.get('name'), writer.get('last_error')))
+    remedy = ('Restart the services of the failing writers (or the VM), and make sure VSS, COMSysApp and MSDTC '
+              'are not disabled; see ExtensionFailedVssWriterInBadState and ExtensionSnapshotFailedCOM.')
+    if problems:
+        return finding('snapshot.vss', 'fail', '; '.join(problems[:5]), evidence, remedy)
+    if notes:
+        return finding('snapshot.vss', 'warn', '; '.join(notes[:5]), evidence, remedy)
+    return finding('snapshot.vss', 'pass', '%d VSS writers stable, VSS, COMSysApp and MSDTC usable' % len(writers),
+                   evidence)

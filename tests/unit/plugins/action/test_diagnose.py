@@ -144,12 +144,69 @@ def test_invalid_options_fail_clearly_before_touching_the_host(args, message):
         run_action(args, recorded('guest_info_healthy.json'))
 
 
-def test_windows_host_is_not_yet_supported():
-    result, execute = run_action({}, windows=True)
-    assert result['failed'] is True and result['unsupported'] is True
-    assert 'not yet supported' in result['msg']
-    assert result['platform']['os'] == 'windows'
-    execute.assert_not_called()
+WINDOWS_FIXTURES = os.path.join(FIXTURES, os.pardir, os.pardir, os.pardir, 'fixtures', 'windows')
+WINDOWS_CHECKS = [check.id for check in checks_for(platform='windows')]
+
+
+def recorded_windows(name='win_powershell-healthy.json'):
+    with open(os.path.join(WINDOWS_FIXTURES, name)) as handle:
+        return json.load(handle)
+
+
+def test_windows_host_is_diagnosed_with_one_win_powershell_run():
+    result, execute = run_action({}, recorded_windows(), windows=True)
+    assert not result.get('failed'), result.get('msg')
+    assert [f['check'] for f in result['findings']] == WINDOWS_CHECKS
+    assert result['summary']['worst'] not in ('fail', 'error')
+    assert result['platform'] == {'os': 'windows', 'distribution': 'windows', 'version': '10.0.20348',
+                                  'azure_vm': True}
+    execute.assert_called_once()
+    kwargs = execute.call_args.kwargs
+    assert kwargs['module_name'] == 'ansible.windows.win_powershell'
+    module_args = kwargs['module_args']
+    assert sorted(module_args) == ['depth', 'error_action', 'parameters', 'script']
+    with open(os.path.join(os.path.dirname(diagnose.__file__), os.pardir, 'plugin_utils', 'windows',
+                           'gather.ps1')) as handle:
+        assert module_args['script'] == handle.read()
+    parameters = module_args['parameters']
+    assert parameters['Gather'] == ['platform', 'connectivity', 'agent', 'extension', 'snapshot', 'dhcp', 'load']
+    assert (parameters['Wireserver'], parameters['WireserverPorts']) == ('168.63.129.16', [80, 32526])
+    assert (parameters['Imds'], parameters['ImdsPort']) == ('169.254.169.254', 80)
+    assert parameters['Overridden'] == [] and parameters['AssumeAzure'] is False
+    assert 'Proxy' not in parameters  # the host's own proxy settings apply
+
+
+def test_windows_endpoint_overrides_reach_the_script():
+    _result, execute = run_action({'wireserver': '10.213.0.2', 'imds': '10.213.0.3:8080', 'proxy': '',
+                                   'https_endpoints': ['a.test:8443'], 'causes': ['connectivity'],
+                                   'probe_timeout': 1.5}, recorded_windows(), windows=True)
+    parameters = execute.call_args.kwargs['module_args']['parameters']
+    assert parameters['Gather'] == ['platform', 'connectivity']
+    assert (parameters['Wireserver'], parameters['Imds'], parameters['ImdsPort']) == ('10.213.0.2', '10.213.0.3', 8080)
+    assert parameters['HttpsEndpoints'] == ['a.test:8443'] and parameters['ProbeTimeout'] == 1.5
+    assert parameters['Overridden'] == ['wireserver', 'imds', 'https_endpoints']
+    assert parameters['Proxy'] == ''  # '' means: no proxy, whatever the host configures
+
+
+def test_windows_findings_follow_the_recording():
+    module_result = recorded_windows()
+    module_result['output'][0]['agent']['services']['RdAgent']['state'] = 'Stopped'
+    result, execute = run_action({'causes': ['agent']}, module_result, windows=True)
+    assert execute.call_count == 1
+    assert by_check(result)['agent.service']['status'] == 'fail'
+    assert set(f['cause'] for f in result['findings']) == {'agent'}
+
+
+def test_windows_script_without_facts_fails_clearly():
+    module_result = recorded_windows()
+    module_result['output'] = []
+    module_result['error'] = [{'output': 'Get-CimInstance : Access denied'}]
+    result, _execute = run_action({}, module_result, windows=True)
+    assert result['failed'] is True
+    assert result['msg'] == 'gather.ps1 returned no facts: Get-CimInstance : Access denied'
+    result, _execute = run_action({}, {'failed': True, 'msg': 'Unhandled exception while executing script'},
+                                  windows=True)
+    assert result['failed'] is True and result['msg'] == 'Unhandled exception while executing script'
 
 
 def test_module_failure_is_returned_as_failure():

@@ -15,14 +15,16 @@ __metaclass__ = type
 
 # The ids of checks.md, in its order. Ids are stable: a rename must break this test.
 SPEC_IDS = (
-    'platform.azure',
+    'platform.azure', 'platform.tls',
     'connectivity.wireserver', 'connectivity.imds', 'connectivity.https', 'connectivity.dns',
     'connectivity.proxy', 'connectivity.route', 'connectivity.firewall',
     'agent.installed', 'agent.version', 'agent.service', 'agent.process', 'agent.autorestart',
+    'agent.crashes', 'agent.certificate',
     'agent.extensions_enabled', 'agent.autoupdate', 'agent.verbose_logging', 'agent.log_errors',
     'extension.installed', 'extension.version', 'extension.status', 'extension.stale',
-    'extension.provider_service',
-    'snapshot.load', 'snapshot.dhcp', 'snapshot.sql_vss', 'snapshot.power_state', 'snapshot.schedule',
+    'extension.provider_service', 'extension.blocked',
+    'snapshot.load', 'snapshot.dhcp', 'snapshot.sql_vss', 'snapshot.vss', 'snapshot.power_state',
+    'snapshot.schedule',
 )
 
 
@@ -52,7 +54,9 @@ def test_fix_roles(check_id, role):
 
 def test_fix_roles_follow_the_cause_except_documented_exceptions():
     exceptions = {'agent.log_errors': 'collect_logs', 'platform.azure': None, 'snapshot.load': None,
-                  'snapshot.power_state': None, 'snapshot.schedule': None}
+                  'snapshot.power_state': None, 'snapshot.schedule': None,
+                  # Windows: a person changes the .NET registry or the AppLocker/antivirus policy.
+                  'platform.tls': None, 'extension.blocked': None}
     for check in CHECKS:
         assert check.fix == exceptions.get(check.id, check.cause), check.id
 
@@ -88,7 +92,8 @@ def test_rules_use_real_statuses_with_one_line_meanings():
 
 def test_platforms_and_scopes():
     windows_only = {c.id for c in CHECKS if c.platforms == ('windows',)}
-    assert windows_only == {'extension.provider_service', 'snapshot.sql_vss'}
+    assert windows_only == {'extension.provider_service', 'snapshot.sql_vss', 'platform.tls', 'agent.crashes',
+                            'agent.certificate', 'extension.blocked', 'snapshot.vss'}
     control_plane = {c.id for c in CHECKS if c.scope == 'control_plane'}
     assert control_plane == {'snapshot.power_state', 'snapshot.schedule'}
     for check in CHECKS:
@@ -128,7 +133,7 @@ def test_checks_for_filters():
     assert 'agent.process' in [c.id for c in linux]
     windows = [c.id for c in checks_for(platform='windows')]
     assert 'agent.process' not in windows and 'extension.provider_service' in windows
-    assert [c.id for c in checks_for(cause='platform')] == ['platform.azure']
+    assert [c.id for c in checks_for(cause='platform')] == ['platform.azure', 'platform.tls']
     guest_snapshot = [c.id for c in checks_for(platform='linux', cause='snapshot', scope='guest')]
     assert guest_snapshot == ['snapshot.load', 'snapshot.dhcp']
 

@@ -443,7 +443,7 @@ def test_sections_not_gathered_are_skipped():
     (None, 'expected a mapping, got NoneType'),
     ('text', 'expected a mapping, got str'),
     ({'os': 'plan9'}, "unknown os 'plan9'"),
-    ({'os': 'windows'}, 'no evaluator for windows facts yet'),
+    ({'os': 'windows'}, 'facts lack section'),
 ])
 def test_unusable_facts_give_error_findings_never_exceptions(facts, message):
     findings = evaluator.evaluate(facts)
