@@ -104,6 +104,8 @@ $Helpers = {
         } catch {
             # Get-WinEvent reports "no events" as an error; that is an empty answer.
             if ($_.FullyQualifiedErrorId -like 'NoMatchingEventsFound*') { return Ok @{ events = @(); hours = $Hours; max = $Max } }
+            # A log that does not exist on this edition (AppLocker's) holds no event either.
+            if ($_.FullyQualifiedErrorId -like 'NoMatchingLogsFound*') { return Ok @{ events = @(); hours = $Hours; max = $Max; log_missing = $true } }
             return Err $_.Exception.Message
         }
         $records = foreach ($event in $events) {
@@ -164,15 +166,17 @@ $Helpers = {
                 $results[$item.job.name] = Err ('{0} timed out after {1} s' -f $item.job.name, $TimeoutSeconds) @{ timed_out = $true }
             }
         }
+        # Close without waiting: a runspace still stuck at the deadline must not hold the script.
+        [void]$pool.BeginClose($null, $null)
         $results
     }
 }
 
-# -- sections: each is a script block of one argument ($p, the parameters) returning one hashtable ------------------
+# -- sections: each reads $p (the parameters) and returns one hashtable. The runner puts param($p) and the
+# helpers in front of each (a param block must come first in a script), so the blocks declare no param. ------------
 $Sections = [ordered]@{}
 
 $Sections['platform'] = {
-    param($p)
     $t = $p.CommandTimeout
     $smbios = try {
         $enclosure = @(Get-Cim 'Win32_SystemEnclosure' $null $t)[0]
@@ -196,7 +200,6 @@ $Sections['platform'] = {
 }
 
 $Sections['agent'] = {
-    param($p)
     $t = $p.CommandTimeout
     $services = @{}
     $failure = @{}
@@ -207,7 +210,7 @@ $Sections['agent'] = {
     $guestAgents = @(Get-ChildItem -LiteralPath 'C:\WindowsAzure' -Directory -Filter 'GuestAgent_*' -ErrorAction SilentlyContinue |
         Sort-Object LastWriteTimeUtc | ForEach-Object { Get-FileVersion (Join-Path $_.FullName 'WindowsAzureGuestAgent.exe') })
     $certificates = try {
-        $found = @(Get-ChildItem -LiteralPath 'Cert:\LocalMachine\My' -ErrorAction Stop | Where-Object {
+        $found = @(Get-ChildItem -Path 'Cert:\LocalMachine\My' -ErrorAction Stop | Where-Object {
             $_.FriendlyName -eq 'TenantEncryptionCert' -or $_.Subject -like '*Windows Azure CRP Certificate Generator*' })
         Ok @{ store = 'Cert:\LocalMachine\My'; items = @($found | ForEach-Object {
             @{ subject = $_.Subject; friendly_name = $_.FriendlyName; thumbprint = $_.Thumbprint
@@ -226,7 +229,6 @@ $Sections['agent'] = {
 }
 
 $Sections['extension'] = {
-    param($p)
     $t = $p.CommandTimeout
     $root = 'C:\Packages\Plugins\Microsoft.Azure.RecoveryServices.VMSnapshot'
     $handlers = try {
@@ -258,7 +260,6 @@ $Sections['extension'] = {
 }
 
 $Sections['snapshot'] = {
-    param($p)
     $t = $p.CommandTimeout
     $sql = try {
         $found = @(Get-Cim 'Win32_Service' 'Name=''MSSQLSERVER'' OR Name LIKE ''MSSQL$%''' $t)
@@ -275,18 +276,20 @@ $Sections['snapshot'] = {
 }
 
 $Sections['dhcp'] = {
-    param($p)
     $t = $p.CommandTimeout
     $primary = try {
         $route = @(Get-NetRoute -AddressFamily IPv4 -DestinationPrefix '0.0.0.0/0' -ErrorAction Stop |
             Sort-Object { $_.RouteMetric + $_.InterfaceMetric } | Select-Object -First 1)
         if (-not $route) { Ok @{ interface_index = $null; source = 'default route' } }
         else {
-            $interface = Get-NetIPInterface -InterfaceIndex $route[0].ifIndex -AddressFamily IPv4 -ErrorAction Stop
-            Ok @{ interface_index = $route[0].ifIndex; interface_alias = $route[0].InterfaceAlias; next_hop = $route[0].NextHop
+            $interface = Get-NetIPInterface -InterfaceIndex $route[0].InterfaceIndex -AddressFamily IPv4 -ErrorAction Stop
+            Ok @{ interface_index = $route[0].InterfaceIndex; interface_alias = $route[0].InterfaceAlias; next_hop = $route[0].NextHop
                       dhcp = [string]$interface.Dhcp; source = 'default route' }
         }
-    } catch { Err $_.Exception.Message }
+    } catch {
+        if ($_.CategoryInfo.Category -eq 'ObjectNotFound') { Ok @{ interface_index = $null; source = 'default route' } }
+        else { Err $_.Exception.Message }
+    }
     $adapters = try {
         Ok @{ items = @(Get-Cim 'Win32_NetworkAdapterConfiguration' 'IPEnabled = TRUE' $t | ForEach-Object {
             @{ interface_index = $_.InterfaceIndex; description = $_.Description; dhcp_enabled = $_.DHCPEnabled
@@ -296,11 +299,12 @@ $Sections['dhcp'] = {
 }
 
 $Sections['load'] = {
-    param($p)
     $t = $p.CommandTimeout
     $cpu = [System.Collections.ArrayList]::new()
     $memory = [System.Collections.ArrayList]::new()
     $queue = [System.Collections.ArrayList]::new()
+    # The first read of a formatted counter class can return zeros (no previous sample to cook against): discard it.
+    [void](Get-Cim 'Win32_PerfFormattedData_PerfOS_Processor' "Name='_Total'" $t)
     for ($i = 0; $i -lt $p.LoadSamples; $i++) {
         if ($i) { [System.Threading.Thread]::Sleep([int]($p.LoadInterval * 1000)) }
         $processor = Get-Cim 'Win32_PerfFormattedData_PerfOS_Processor' "Name='_Total'" $t
@@ -315,7 +319,6 @@ $Sections['load'] = {
 }
 
 $Sections['connectivity'] = {
-    param($p)
     $t = $p.CommandTimeout
     $localSystem = 'Registry::HKEY_USERS\S-1-5-18\Software\Microsoft\Windows\CurrentVersion\Internet Settings'
     $proxy = Ok @{
@@ -433,7 +436,7 @@ $Sections['connectivity'] = {
         $found = @(Find-NetRoute -RemoteIPAddress $p.Wireserver -ErrorAction Stop)
         $hop = @($found | Where-Object { $_.PSObject.Properties['NextHop'] } | Select-Object -First 1)
         $source = @($found | Where-Object { $_.PSObject.Properties['IPAddress'] } | Select-Object -First 1)
-        Ok @{ destination = $p.Wireserver; found = [bool]$hop; interface_alias = $(if ($hop) { $hop[0].InterfaceAlias }); interface_index = $(if ($hop) { $hop[0].ifIndex })
+        Ok @{ destination = $p.Wireserver; found = [bool]$hop; interface_alias = $(if ($hop) { $hop[0].InterfaceAlias }); interface_index = $(if ($hop) { $hop[0].InterfaceIndex })
                   next_hop = $(if ($hop) { $hop[0].NextHop }); destination_prefix = $(if ($hop) { $hop[0].DestinationPrefix }); source_address = $(if ($source) { $source[0].IPAddress }) }
     } catch { Err $_.Exception.Message @{ destination = $p.Wireserver } }
 
@@ -460,8 +463,8 @@ foreach ($name in @('ProbeTimeout', 'CommandTimeout', 'LogTailKib', 'LoadSamples
 $facts = [ordered]@{ schema = 1; os = 'windows'; gathered_at = [datetime]::UtcNow.ToString('yyyy-MM-ddTHH:mm:ssZ'); gathered = @($Gather) }
 
 # Platform first: whether Azure's addresses may be probed is decided from SMBIOS before any probe.
-$helperText = $Helpers.ToString()
-$platform = (Invoke-Concurrently @(@{ name = 'platform'; script = $helperText + "`n" + $Sections['platform'].ToString(); argument = $parameters }) ($CommandTimeout * 2))['platform']
+$prologue = 'param($p)' + "`n" + $Helpers.ToString() + "`n"
+$platform = (Invoke-Concurrently @(@{ name = 'platform'; script = $prologue + $Sections['platform'].ToString(); argument = $parameters }) ($CommandTimeout * 2))['platform']
 $facts['platform'] = $platform
 $smbios = $platform.smbios
 # As identity.azure_by_dmi: the asset tag, and no other value that disagrees.
@@ -471,7 +474,7 @@ $parameters['ProbeAzure'] = [bool]($isAzure -or $AssumeAzure)
 
 $jobs = foreach ($name in $Sections.Keys) {
     if ($name -eq 'platform' -or $Gather -notcontains $name) { continue }
-    @{ name = $name; script = $helperText + "`n" + $Sections[$name].ToString(); argument = $parameters }
+    @{ name = $name; script = $prologue + $Sections[$name].ToString(); argument = $parameters }
 }
 if ($jobs) {
     # The slowest section: the probes (probe timeout), or the load window, or the commands.

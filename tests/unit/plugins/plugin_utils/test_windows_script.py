@@ -166,3 +166,26 @@ def test_windows_proxy_values(value, host, port, credentials):
 def test_windows_proxy_garbage():
     for value in ('', None, 'https=', 'a b'):
         assert windows_facts.parse_windows_proxy(value) is None
+
+
+def test_the_scripts_composed_at_run_time_parse_with_their_param_block_first():
+    """Each section runs in a runspace as 'param($p)' + the helpers + its block: that text must parse too."""
+    code = source()
+    text = code.decode('utf-8')
+    root = parse(code)
+    blocks = {}
+    for node in nodes(root, 'assignment_expression'):
+        match = re.match(r"\$(Sections\['(\w+)'\]|Helpers) = \{", text_of(code, node))
+        if match:
+            body = [child for child in nodes(node, 'script_block_expression')][0]
+            blocks[match.group(2) or 'helpers'] = text_of(code, body)[1:-1]
+    assert sorted(blocks) == ['agent', 'connectivity', 'dhcp', 'extension', 'helpers', 'load', 'platform', 'snapshot']
+    assert "$prologue = 'param($p)' + \"`n\" + $Helpers.ToString() + \"`n\"" in text
+    for name, body in blocks.items():
+        if name == 'helpers':
+            continue
+        assert not body.lstrip().lower().startswith('param'), name
+        composed = parse(('param($p)\n' + blocks['helpers'] + '\n' + body).encode('utf-8'))
+        assert composed.has_error is False, name
+        first = nodes(composed, 'param_block')
+        assert first and first[0].start_byte == 0, name
