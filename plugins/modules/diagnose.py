@@ -14,13 +14,15 @@ description:
   - Diagnoses the causes of the Azure Backup failure "Could not communicate with the VM agent for snapshot
     status. Snapshot VM sub-task timed out" on one host and returns one finding per check of the
     collection's check catalog (C(platform), C(connectivity), C(agent), C(extension), C(snapshot) causes).
-  - All facts are gathered in B(one) module execution on the host (M(azure_backup.snapshot_doctor.guest_info));
-    the findings are evaluated on the controller, so no check needs a task of its own.
+  - All facts are gathered in B(one) module execution on the host; the findings are evaluated on the
+    controller, so no check needs a task of its own. Linux hosts run M(azure_backup.snapshot_doctor.guest_info);
+    Windows hosts run M(ansible.windows.win_powershell) with a read-only script shipped with this collection
+    (C(plugins/plugin_utils/windows/gather.ps1)), whose raw output is interpreted on the controller.
   - The findings are also set as the fact C(snapshot_doctor) (C(ansible_facts.snapshot_doctor)).
   - Platform network probes never go to the Azure platform addresses of a host that is not an Azure VM,
     unless O(assume_azure) is set or an endpoint is overridden.
-  - Linux hosts only in this version. A Windows host (a connection that prefers PowerShell modules)
-    gets a failed result with C(unsupported=true) and a clear message, not a crash.
+  - A host is treated as Windows when its connection prefers PowerShell modules (winrm, psrp, ssh with the
+    powershell shell), as the ansible.windows action plugins decide it.
   - Use the C(azure_backup.snapshot_doctor.diagnose) role to run it over an inventory and write the report
     files (findings.json, report.md, report.html, junit.xml).
 author:
@@ -144,11 +146,19 @@ attributes:
     description: Sets C(ansible_facts.snapshot_doctor).
   platform:
     support: full
-    platforms: posix
-    description: Linux hosts; Windows hosts get a "not yet supported" failure.
+    platforms: [posix, windows]
+    description: Linux hosts (guest_info) and Windows hosts (ansible.windows.win_powershell, PowerShell 5.1).
 notes:
   - The findings follow the collection's checks.md contract; check ids are stable.
   - Evidence that may hold log excerpts is redacted (SAS signatures, credentials) before it is returned.
+  - Windows needs the ansible.windows collection on the controller. On Windows O(root) and O(ca_file) are not
+    used (the machine's certificate store verifies TLS; an offline Windows disk is read from a Linux rescue VM),
+    O(min_agent_version) left at its Linux default means the Windows minimum 2.7.41491.1010, O(min_extension_version)
+    left at its Linux default means no minimum (none is documented for the Windows handler), and O(load_interval)
+    is at least 1 second (Windows' formatted counters are cooked over about a second).
+  - The Windows script is bounded - sections run concurrently under one deadline, every command has
+    O(command_timeout), the probes run concurrently under O(probe_timeout) - and it changes nothing, so it also
+    runs in check mode.
 seealso:
   - module: azure_backup.snapshot_doctor.guest_info
   - name: Troubleshoot Azure Backup failure - GuestAgentSnapshotTaskStatusError
@@ -230,11 +240,11 @@ collection_version:
   returned: success
   type: str
 unsupported:
-  description: True for a host whose OS this version cannot diagnose (Windows); the task then fails.
+  description: True for a host whose OS this version cannot diagnose; the task then fails.
   returned: when the OS is not supported
   type: bool
 facts:
-  description: The raw facts of M(azure_backup.snapshot_doctor.guest_info) (see docs/facts.md).
+  description: The facts the findings were evaluated from (see docs/facts.md; Windows in its own section).
   returned: when O(return_facts=true)
   type: dict
 ansible_facts:
