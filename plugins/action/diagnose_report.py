@@ -12,6 +12,7 @@ import os
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.fleet import run_fleet_stage
 from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.report import (
     RENDERERS, build_report, collection_version, entry_from_result, fleet_summary, host_summary,
     summary_lines, write_report)
@@ -41,6 +42,7 @@ class ActionModule(ActionBase):
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         hosts = dict((str(name), entry_from_result(value)) for name, value in args['results'].items())
         report = build_report(hosts, collection_version())
+        fleet = run_fleet_stage(report)
         dest = os.path.abspath(args['dest'])
         try:
             written = write_report(dest, report, args['formats'])
@@ -55,7 +57,10 @@ class ActionModule(ActionBase):
             # Per-host worst status and counts, small enough for set_stats (AWX artifacts).
             hosts=dict((name, _short_summary(entry)) for name, entry in report['hosts'].items()),
             lines=summary_lines(report),
+            fleet=fleet,
         )
+        if fleet['errors']:
+            result['warnings'] = ['A fleet rule failed: %s' % error for error in fleet['errors']]
         if args['set_stats']:
             # What ansible.builtin.set_stats returns: the strategy records it as custom stats
             # (AWX/Controller artifacts), without a task of its own.

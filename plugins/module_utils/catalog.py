@@ -91,14 +91,13 @@ CHECKS = (
     Check('connectivity.https', 'connectivity', 'HTTPS to Azure public endpoints works',
           _BOTH, 'guest', 'connectivity', _DOC_NETWORK, {
               'pass': 'TCP 443 and a TLS handshake succeed for every endpoint',
-              'warn': 'some endpoints fail while others succeed',
-              'fail': 'no endpoint can be reached over HTTPS, directly or through the proxy',
+              'fail': 'an endpoint the backups need cannot be reached over HTTPS, directly or through the proxy',
           }),
     Check('connectivity.dns', 'connectivity', 'The HTTPS endpoints\' names resolve',
           _BOTH, 'guest', 'connectivity', _DOC_NETWORK, {
               'pass': 'every endpoint name resolves',
-              'warn': 'some endpoint names do not resolve',
-              'fail': 'no endpoint name resolves',
+              'warn': 'names do not resolve in the guest, but a proxy resolves them for the agent',
+              'fail': 'an endpoint name the backups need does not resolve',
           }),
     Check('connectivity.proxy', 'connectivity', 'The configured proxy is reachable and consistent',
           _BOTH, 'guest', 'connectivity', _DOC_NETWORK, {

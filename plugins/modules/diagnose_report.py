@@ -94,6 +94,13 @@ summary:
       C(findings) (findings per status).
   returned: success
   type: dict
+fleet:
+  description:
+    - What the fleet stage did between the per-host diagnoses and the renderers; C(rules), the checks judged
+      across all hosts, and C(errors), the fleet rules that failed (the hosts' own findings stay then).
+  returned: success
+  type: dict
+  sample: {rules: [], errors: []}
 lines:
   description: One line per host, its worst status and the checks that fail, error or warn (for a terminal).
   returned: success

@@ -445,8 +445,23 @@ def _write_private(directory, filename, text):
         raise
 
 
+def write_private_files(directory, files):
+    """Write ``files`` (file name -> text) into ``directory`` (created 0700, tightened if it exists).
+
+    The one way the collection writes on the controller: each file atomically, mode 0600.
+    Returns the list of paths written.
+    """
+    os.makedirs(directory, mode=DIR_MODE, exist_ok=True)
+    os.chmod(directory, DIR_MODE)
+    written = []
+    for filename, text in files:
+        _write_private(directory, filename, text)
+        written.append(os.path.join(directory, filename))
+    return written
+
+
 def write_report(directory, report, formats=None):
-    """Render ``report`` into ``directory`` (created 0700, tightened if it exists).
+    """Render ``report`` into ``directory`` (see write_private_files).
 
     ``formats`` limits the renderers (names of REPORT_FILES); findings.json is always written.
     Returns the list of paths written.
@@ -456,11 +471,5 @@ def write_report(directory, report, formats=None):
     if unknown:
         raise ValueError('unknown report format(s) %s (known: %s)'
                          % (', '.join(sorted(unknown)), ', '.join(sorted(RENDERERS))))
-    os.makedirs(directory, mode=DIR_MODE, exist_ok=True)
-    os.chmod(directory, DIR_MODE)
-    written = []
-    for name, filename in REPORT_FILES:
-        if name in wanted:
-            _write_private(directory, filename, RENDERERS[name](report))
-            written.append(os.path.join(directory, filename))
-    return written
+    return write_private_files(directory, [(filename, RENDERERS[name](report))
+                                           for name, filename in REPORT_FILES if name in wanted])

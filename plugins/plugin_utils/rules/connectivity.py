@@ -57,14 +57,11 @@ def _connectivity_imds(ctx):
                    {'probes': probes})
 
 
-def _some_all_none(check_id, probes, noun, remedy):
+def _probe_outcome(probes):
+    """('pass' or 'fail', evidence, the failed probes): every endpoint is one the VM's backups need
+    (the run or the collection names it for that reason), so one that fails is a fail."""
     failed = [probe for probe in probes if not probe.get('ok')]
-    evidence = {'probes': probes}
-    if not failed:
-        return 'pass', evidence, failed
-    if len(failed) < len(probes):
-        return 'warn', evidence, failed
-    return 'fail', evidence, failed
+    return ('fail' if failed else 'pass'), {'probes': probes}, failed
 
 
 @RULES.rule('linux', 'connectivity.https')
@@ -72,7 +69,7 @@ def _connectivity_https(ctx):
     probes = _probes(ctx, 'https')
     if not probes:
         raise Skip('no HTTPS endpoint configured')
-    status, evidence, failed = _some_all_none('connectivity.https', probes, 'endpoint', None)
+    status, evidence, failed = _probe_outcome(probes)
     if status == 'pass':
         return finding('connectivity.https', 'pass', 'HTTPS (TCP 443 and TLS) works for %d endpoint(s)'
                        % len(probes), evidence)
@@ -90,7 +87,7 @@ def _connectivity_dns(ctx):
     probes = _probes(ctx, 'dns')
     if not probes:
         raise Skip('no HTTPS endpoint name to resolve')
-    status, evidence, failed = _some_all_none('connectivity.dns', probes, 'name', None)
+    status, evidence, failed = _probe_outcome(probes)
     resolvers = ctx.section('connectivity').get('resolvers') or {}
     evidence['nameservers'] = resolvers.get('nameservers')
     if status == 'pass':
@@ -235,7 +232,7 @@ def _windows_connectivity_dns(ctx):
     probes = _probes(ctx, 'dns')
     if not probes:
         raise Skip('no HTTPS endpoint name to resolve')
-    status, evidence, failed = _some_all_none('connectivity.dns', probes, 'name', None)
+    status, evidence, failed = _probe_outcome(probes)
     if status == 'pass':
         return finding('connectivity.dns', 'pass', 'every endpoint name resolves', evidence)
     summary = 'names do not resolve: %s' % ', '.join(_describe(probe) for probe in failed)

@@ -1,0 +1,47 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin of azure_backup.snapshot_doctor.remediation_report (docs: plugins/modules/remediation_report.py).
+
+Runs on the controller only: writes remediation.json and remediation.md (files 0600, directory 0700),
+the before and after of every check paired by check id.
+"""
+from __future__ import absolute_import, division, print_function
+
+import os
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.remediation import (
+    build, render_json, render_markdown)
+from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.report import write_private_files
+
+__metaclass__ = type
+
+ARGUMENT_SPEC = dict(
+    hosts=dict(type='dict', required=True),
+    dest=dict(type='path', default='snapshot-doctor-report'),
+)
+
+
+class ActionModule(ActionBase):
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        # The comparison is the output of the run: written in check mode too (it says so).
+        self._supports_check_mode = True
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp
+
+        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        document = build(args['hosts'], self._task.check_mode)
+        dest = os.path.abspath(args['dest'])
+        try:
+            files = write_private_files(dest, [('remediation.json', render_json(document)),
+                                               ('remediation.md', render_markdown(document))])
+        except OSError as exc:
+            raise AnsibleActionFail('Cannot write the remediation report into %s: %s' % (dest, exc))
+        result.update(changed=True, dest=dest, files=files, hosts=document['hosts'])
+        return result

@@ -1,0 +1,111 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# This file only documents the action plugin plugins/action/remediation_plan.py, which does the work.
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: remediation_plan
+short_description: Decide which snapshot_doctor fixes a host needs, from its diagnosis
+version_added: 0.2.0
+description:
+  - Runs on the controller only. A fix applies when its switch is on and one of its checks is C(fail) or
+    C(warn) in the host's diagnosis (the C(snapshot_doctor) fact set by M(azure_backup.snapshot_doctor.diagnose)).
+  - The fixes, their checks, roles and default switches come from the collection's check catalog.
+  - A host without a diagnosis, or that is not an Azure VM (C(platform.azure_vm) false), gets no fix and a
+    C(reason).
+  - Fails on a tag of the run that selects nothing in the remediation (a typo such as C(agnet)), and on an
+    unknown switch.
+author:
+  - snapshot_doctor maintainers (@snapshot-doctor)
+options:
+  diagnosis:
+    description: The host's diagnosis, the C(snapshot_doctor) fact.
+    type: dict
+    default: {}
+  variables:
+    description:
+      - The host's C(remediate_*) variables; C(remediate_<fix>) is the switch of a fix of the catalog (for example
+        C(remediate_snapshot_dhcp=true)). A fix without one keeps the catalog's default; other keys are ignored.
+    type: dict
+    default: {}
+  proxy_state:
+    description: The proxy wanted by the C(connectivity_proxy) fix; V(unchanged) turns that fix off.
+    type: str
+    choices: [unchanged, present, absent]
+    default: unchanged
+  run_tags:
+    description: The tags of the run (C(ansible_run_tags)), checked for typos.
+    type: list
+    elements: str
+    default: []
+  report_dir:
+    description: A report directory to resolve against the directory ansible-playbook runs in (returned as RV(report_dir)).
+    type: path
+attributes:
+  action:
+    support: full
+    description: Runs as an action plugin on the controller; nothing runs on the host.
+  async:
+    support: none
+    description: Not supported.
+  bypass_host_loop:
+    support: none
+    description: Runs once per host.
+  check_mode:
+    support: full
+    description: It only decides; check mode changes nothing.
+  diff_mode:
+    support: none
+    description: Nothing changes.
+  platform:
+    support: full
+    platforms: all
+    description: Runs on the controller.
+seealso:
+  - module: azure_backup.snapshot_doctor.diagnose
+  - module: azure_backup.snapshot_doctor.remediation_report
+"""
+
+EXAMPLES = r"""
+- name: Plan the fixes of this host
+  azure_backup.snapshot_doctor.remediation_plan:
+    diagnosis: "{{ snapshot_doctor }}"
+    variables:
+      remediate_snapshot_dhcp: true
+    run_tags: "{{ ansible_run_tags }}"
+  register: plan
+"""
+
+RETURN = r"""
+needs:
+  description: The checks in C(fail) or C(warn).
+  returned: success
+  type: list
+  elements: str
+fixes:
+  description: Every fix of the catalog, true when it is to be applied.
+  returned: success
+  type: dict
+  sample: {agent_install: false, agent_service: true, snapshot_dhcp: false}
+applied:
+  description: The fixes to apply, in catalog order.
+  returned: success
+  type: list
+  elements: str
+reason:
+  description: Why no fix applies to the host (no diagnosis, not an Azure VM); null otherwise.
+  returned: success
+  type: str
+report_dir:
+  description: O(report_dir) as an absolute path on the controller.
+  returned: when O(report_dir) is set
+  type: str
+known_tags:
+  description: The tags a remediation run may use (Ansible's own, the causes, the fixes, the fix roles).
+  returned: success
+  type: list
+  elements: str
+"""
