@@ -38,6 +38,7 @@ $(COLLECTION_LINK):
 collection: venv $(COLLECTION_LINK)
 
 units: collection
+	sh tests/unit/deps.sh
 	$(BIN)/pytest tests/unit -q -p no:cacheprovider \
 	  --cov=plugins/module_utils --cov-report=term-missing:skip-covered --cov-fail-under=$(COVERAGE_MIN)
 

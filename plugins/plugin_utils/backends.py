@@ -63,7 +63,10 @@ def module_args_for(backend, args):
 def facts_of_guest_info(module_result, args):
     if 'facts' not in module_result:
         return None, None
-    return module_result['facts'], None
+    facts = module_result['facts']
+    if isinstance(facts, dict) and facts.get('os') == 'windows':  # a Windows OS disk on a Linux rescue VM
+        return windows_facts.facts_from_raw(facts, args), None
+    return facts, None
 
 
 def _windows_args(backend, args):

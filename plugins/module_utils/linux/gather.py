@@ -21,6 +21,7 @@ from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux.load import gather_load
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux.platform import (
     gather_platform)
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.windows import offline as windows_offline
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.options import (
     problems as option_problems)
 
@@ -73,6 +74,8 @@ def gather_facts(options=None, host=None):
     if host is None:
         host = Host(root=options.get('root') or '/', command_timeout=options.get('command_timeout') or DEFAULT_COMMAND_TIMEOUT)
     sections = selected_sections(options.get('gather'))
+    if host.offline and windows_offline.is_windows_root(host.root):  # a Windows OS disk: its own reader
+        return windows_offline.gather(host.root, sections, options)
     host.share_results()
     facts = {
         'schema': SCHEMA,

@@ -323,6 +323,14 @@ def _windows_agent_service(ctx):
                     for name, record in services.items())
     remedy = 'Set WindowsAzureGuestAgent and RdAgent to start automatically and start them.'
     missing = [name for name, record in services.items() if not record.get('present')]
+    if ctx.facts.get('offline'):  # a disk: only the start modes are known
+        manual = ['%s starts %s' % (name, record.get('start_mode')) for name, record in services.items()
+                  if record.get('present') and record.get('start_mode') != 'Auto']
+        if missing or manual:
+            return finding('agent.service', 'fail', '; '.join(['%s is missing' % name for name in missing] + manual)
+                           + ': not started at boot', evidence, remedy)
+        return finding('agent.service', 'pass', 'WindowsAzureGuestAgent and RdAgent start automatically (offline: '
+                       'running state not observable)', evidence)
     stopped = ['%s is %s' % (name, record.get('state')) for name, record in services.items()
                if record.get('present') and record.get('state') != 'Running']
     if missing or stopped:

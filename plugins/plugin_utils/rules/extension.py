@@ -157,8 +157,11 @@ def _windows_extension_stale(ctx):
 def _windows_extension_provider_service(ctx):
     service = ctx.observation('extension', 'provider_service')
     evidence = dict((key, service.get(key)) for key in ('name', 'present', 'state', 'start_mode'))
-    if service.get('present') and service.get('state') == 'Running' and service.get('start_mode') == 'Auto':
-        return finding('extension.provider_service', 'pass', 'IaaSVmProvider is automatic and running', evidence)
+    offline = ctx.facts.get('offline')  # a disk: only the start mode is known
+    if service.get('present') and service.get('start_mode') == 'Auto' and (offline or service.get('state') == 'Running'):
+        return finding('extension.provider_service', 'pass', 'IaaSVmProvider is automatic and %s'
+                       % ('running' if not offline else 'starts at boot (offline: running state not observable)'),
+                       evidence)
     summary = 'IaaSVmProvider is missing' if not service.get('present') else 'IaaSVmProvider is %s, start mode %s' % (
         service.get('state'), service.get('start_mode'))
     return finding('extension.provider_service', 'fail', summary, evidence,

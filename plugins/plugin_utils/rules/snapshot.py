@@ -112,8 +112,28 @@ def _windows_snapshot_load(ctx):
                    % (max(load['cpu_percent']), max(load['memory_percent']), threshold), evidence)
 
 
+def _windows_offline_dhcp(ctx):
+    """A disk has no route table: every interface of Tcpip\\Parameters\\Interfaces with an address counts."""
+    adapters = ctx.observation('dhcp', 'adapters').get('items') or []
+    static = [item for item in adapters if not item.get('dhcp_enabled') and item.get('ip_address')]
+    dynamic = [item for item in adapters if item.get('dhcp_enabled')]
+    evidence = {'interfaces': adapters, 'offline': True}
+    if static:
+        return finding('snapshot.dhcp', 'fail', 'static configuration in the guest for %s'
+                       % ', '.join('%s (%s)' % (item.get('interface_guid'), ', '.join(item.get('ip_address')))
+                                   for item in static), evidence,
+                       'Set EnableDHCP=1 for that interface (offline, in the SYSTEM hive) or configure it by DHCP '
+                       'once the VM runs; set a static private IP on the Azure NIC instead.')
+    if dynamic:
+        return finding('snapshot.dhcp', 'pass', '%d interface(s) configured by DHCP, none static (offline)'
+                       % len(dynamic), evidence)
+    return finding('snapshot.dhcp', 'warn', 'no interface configuration found in the SYSTEM hive', evidence)
+
+
 @RULES.rule('windows', 'snapshot.dhcp')
 def _windows_snapshot_dhcp(ctx):
+    if ctx.facts.get('offline'):
+        return _windows_offline_dhcp(ctx)
     primary = ctx.observation('dhcp', 'primary_interface')
     adapters = ctx.section('dhcp').get('adapters') or {}
     evidence = {'primary_interface': dict((key, primary.get(key)) for key in (

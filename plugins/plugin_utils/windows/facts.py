@@ -181,7 +181,7 @@ def parse_windows_proxy(value):
 # -- sections -----------------------------------------------------------------------------------------------------
 def _platform(raw):
     smbios = _observation(raw.get('smbios'), 'platform.smbios')
-    dmi = skip('SMBIOS not read') if not _is_ok(smbios) else ok(
+    dmi = skip(smbios.get('message') or 'SMBIOS not read') if not _is_ok(smbios) else ok(
         chassis_asset_tag=smbios.get('smbios_asset_tag') or None, sys_vendor=smbios.get('manufacturer'),
         product_name=smbios.get('model'), source='Win32_SystemEnclosure, Win32_ComputerSystem')
     if smbios.get('result') == 'error':
@@ -197,7 +197,7 @@ def _agent(raw):
     failure = {}
     for name, command in (raw.get('failure_actions') or {}).items():
         command = _observation(command, 'agent.failure_actions.%s' % name)
-        if _is_ok(command):
+        if _is_ok(command) and 'actions' not in command:  # offline disks give them parsed from the registry
             parsed = parse_sc_qfailure(command.get('output'))
             if command.get('rc') not in (0, None):
                 command = error('sc.exe qfailure %s exited %s: %s'
@@ -390,8 +390,17 @@ def facts_from_result(module_result, args):
         errors = [item.get('output') or (item.get('exception') or {}).get('message')
                   for item in module_result.get('error') or [] if isinstance(item, dict)]
         return None, 'gather.ps1 returned no facts%s' % (': ' + '; '.join(str(e) for e in errors[:3]) if errors else '')
+    facts = facts_from_raw(raw, args)
+    # The script's own error records: shown, never fatal (a section that failed says so itself).
+    facts['script_errors'] = [str(item.get('output'))[:500] for item in module_result.get('error') or []
+                              if isinstance(item, dict)][:20]
+    return facts, None
+
+
+def facts_from_raw(raw, args):
+    """The normalized facts from the raw observations (gather.ps1's output, or an offline disk's from guest_info)."""
     gathered = [name for name in raw.get('gathered') or [] if isinstance(name, str)]
-    facts = {'schema': 1, 'os': 'windows', 'root': None, 'offline': False,
+    facts = {'schema': 1, 'os': 'windows', 'root': raw.get('root'), 'offline': bool(raw.get('offline')),
              'gathered_at': raw.get('gathered_at'), 'gathered': ['platform'] + [n for n in gathered if n != 'platform']}
     facts['platform'] = _section(raw, 'platform', _platform)
     builders = {'agent': (_agent,), 'extension': (_extension, raw.get('gathered_at')), 'snapshot': (_snapshot,),
@@ -401,7 +410,4 @@ def facts_from_result(module_result, args):
         if name in builders:
             build = builders[name]
             facts[name] = _section(raw, name, build[0], *build[1:])
-    # The script's own error records: shown, never fatal (a section that failed says so itself).
-    facts['script_errors'] = [str(item.get('output'))[:500] for item in module_result.get('error') or []
-                              if isinstance(item, dict)][:20]
-    return facts, None
+    return facts
