@@ -41,6 +41,9 @@ options:
       - Root of the file system to analyse. Anything else than C(/) is offline mode, for the OS disk of a
         broken VM mounted on a rescue VM (Azure's repair workflow) - file-based checks read under O(root),
         process, service runtime, network and load checks report C(skip).
+      - A Windows OS disk (NTFS through ntfs-3g) mounted on a Linux rescue VM is recognised by its
+        C(Windows/System32/config/SYSTEM) and diagnosed with the Windows checks; its registry hives are read
+        with the Python package regipy, which the rescue VM then needs.
     type: path
     default: /
   assume_azure:
