@@ -6,8 +6,6 @@ Runs on the controller only: which fixes a host needs, from its diagnosis and th
 """
 from __future__ import absolute_import, division, print_function
 
-import os
-
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
@@ -22,7 +20,6 @@ ARGUMENT_SPEC = dict(
     variables=dict(type='dict', default={}),
     proxy_state=dict(type='str', choices=list(PROXY_STATES), default='unchanged'),
     run_tags=dict(type='list', elements='str', default=[]),
-    report_dir=dict(type='path'),
 )
 SWITCH_PREFIX = 'remediate_'
 # Tags a run may select: the causes, the fixes, and Ansible's own.
@@ -65,8 +62,5 @@ class ActionModule(ActionBase):
                                     % (', '.join(unknown), ', '.join(CAUSES), ', '.join(fix.name for fix in FIXES)))
         result.update(plan(args['diagnosis'], switches_from(args['variables']), args['proxy_state']))
         result['known_tags'] = list(KNOWN_TAGS)
-        if args['report_dir']:
-            # Resolved here, against the directory ansible-playbook runs in: the one way for every report path.
-            result['report_dir'] = os.path.abspath(args['report_dir'])
         result['changed'] = False
         return result

@@ -41,9 +41,7 @@ options:
     type: list
     elements: str
     default: []
-  report_dir:
-    description: A report directory to resolve against the directory ansible-playbook runs in (returned as RV(report_dir)).
-    type: path
+
 attributes:
   action:
     support: full
@@ -98,10 +96,6 @@ applied:
 reason:
   description: Why no fix applies to the host (no diagnosis, not an Azure VM); null otherwise.
   returned: success
-  type: str
-report_dir:
-  description: O(report_dir) as an absolute path on the controller.
-  returned: when O(report_dir) is set
   type: str
 known_tags:
   description: The tags a remediation run may use (Ansible's own, the causes, the fixes, the fix roles).
