@@ -108,10 +108,11 @@ $Helpers = {
             if ($_.FullyQualifiedErrorId -like 'NoMatchingLogsFound*') { return Ok @{ events = @(); hours = $Hours; max = $Max; log_missing = $true } }
             return Err $_.Exception.Message
         }
-        $records = foreach ($event in $events) {
-            @{ id = $event.Id; log = $event.LogName; provider = $event.ProviderName; time_utc = ConvertTo-Utc $event.TimeCreated
-               properties = @($event.Properties | Select-Object -First 8 | ForEach-Object { [string]$_.Value })
-               message = Limit-Text (([string]$event.Message) -replace '\s+', ' ') 400 }
+        # ($Event is an automatic variable of PowerShell: the loop uses another name.)
+        $records = foreach ($entry in $events) {
+            @{ id = $entry.Id; log = $entry.LogName; provider = $entry.ProviderName; time_utc = ConvertTo-Utc $entry.TimeCreated
+               properties = @($entry.Properties | Select-Object -First 8 | ForEach-Object { [string]$_.Value })
+               message = Limit-Text (([string]$entry.Message) -replace '\s+', ' ') 400 }
         }
         Ok @{ events = @($records); hours = $Hours; max = $Max }
     }
@@ -477,8 +478,9 @@ $jobs = foreach ($name in $Sections.Keys) {
     @{ name = $name; script = $prologue + $Sections[$name].ToString(); argument = $parameters }
 }
 if ($jobs) {
-    # The slowest section: the probes (probe timeout), or the load window, or the commands.
-    $budget = [math]::Max($ProbeTimeout + 2, $CommandTimeout) + $LoadSamples * ($LoadInterval + $CommandTimeout / 4) + 2
+    # A cap, not the usual time: connectivity runs a command, the probes and the firewall queries in turn; load
+    # samples for its window. A section still running then is reported as timed out, the others are kept.
+    $budget = 2 * $CommandTimeout + $ProbeTimeout + 2 + $LoadSamples * $LoadInterval
     $results = Invoke-Concurrently @($jobs) $budget
     foreach ($name in $Sections.Keys) { if ($results.ContainsKey($name)) { $facts[$name] = $results[$name] } }
 }
