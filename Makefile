@@ -17,7 +17,7 @@ SANITY_TREE := $(CURDIR)/.build/sanity/ansible_collections/azure_backup/snapshot
 ANSIBLE_TEST_PIP_BOOTSTRAP := $(HOME)/.ansible/test/cache/get_pip_24_2.py
 COVERAGE_MIN := 90
 
-.PHONY: help venv collection units sanity lint changelog-lint integration molecule test demo clean
+.PHONY: help venv collection windows-collection units sanity lint changelog-lint integration molecule test demo clean
 
 help:
 	@echo "make test    - run every test (what CI runs)"
@@ -41,6 +41,19 @@ units: collection
 	sh tests/unit/deps.sh
 	$(BIN)/pytest tests/unit -q -p no:cacheprovider \
 	  --cov=plugins/module_utils --cov-report=term-missing:skip-covered --cov-fail-under=$(COVERAGE_MIN)
+
+# ansible.windows (the Windows backend runs its win_powershell module) for the test that checks the action's
+# arguments against win_powershell's real argument documentation. Galaxy is unreachable here: it comes from the
+# PyPI ansible package's wheel, of which only that collection is unpacked. Optional: the test skips without it.
+ANSIBLE_WHEEL_VERSION := 12.3.0
+WINDOWS_COLLECTION := $(COLLECTIONS)/ansible_collections/ansible/windows
+windows-collection: venv
+	test -f $(WINDOWS_COLLECTION)/MANIFEST.json || { \
+	  $(BIN)/pip download --quiet --no-deps --disable-pip-version-check -d .build/wheels ansible==$(ANSIBLE_WHEEL_VERSION) && \
+	  rm -rf $(WINDOWS_COLLECTION) && mkdir -p $(dir $(WINDOWS_COLLECTION)) && \
+	  $(BIN)/python -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); \
+	    z.extractall(sys.argv[2], [n for n in z.namelist() if n.startswith("ansible_collections/ansible/windows/")])' \
+	    .build/wheels/ansible-$(ANSIBLE_WHEEL_VERSION)-py3-none-any.whl $(COLLECTIONS); }
 
 # ansible-test wants the tree under ansible_collections/<namespace>/<name>/ inside a git checkout:
 # copy what git tracks or would track (untracked, not ignored) into such a tree and index it there.

@@ -189,3 +189,36 @@ def test_the_scripts_composed_at_run_time_parse_with_their_param_block_first():
         assert composed.has_error is False, name
         first = nodes(composed, 'param_block')
         assert first and first[0].start_byte == 0, name
+
+
+def _win_powershell_docs():
+    """DOCUMENTATION and RETURN of ansible.windows' win_powershell (make windows-collection unpacks it)."""
+    import ast
+    import yaml
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, os.pardir, os.pardir,
+                        '.build', 'collections', 'ansible_collections', 'ansible', 'windows', 'plugins', 'modules',
+                        'win_powershell.py')
+    if not os.path.exists(path):
+        pytest.skip('ansible.windows is not unpacked (make windows-collection)')
+    with open(path) as handle:
+        tree = ast.parse(handle.read())
+    texts = dict((node.targets[0].id, node.value.value) for node in tree.body
+                 if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+                 and isinstance(node.value, ast.Constant))
+    return yaml.safe_load(texts['DOCUMENTATION']), yaml.safe_load(texts['RETURN'])
+
+
+def test_the_module_arguments_are_win_powershell_options_of_their_documented_types():
+    documentation, returns = _win_powershell_docs()
+    options = documentation['options']
+    module_args = windows_facts.module_args(['platform', 'agent'], {'proxy': 'http://10.0.0.1:3128'})
+    types = {'str': str, 'dict': dict, 'int': int}
+    for name, value in module_args.items():
+        assert name in options, name
+        assert isinstance(value, types[options[name]['type']]), name
+    assert module_args['error_action'] in options['error_action']['choices']
+    assert module_args['depth'] > options['depth']['default']  # the facts nest deeper than the default
+    assert 'script' in module_args and 'path' not in module_args  # ansible.windows 3.x: script or path
+    # What the action reads back is documented, and the check-mode rule gather.ps1 relies on.
+    assert {'output', 'error', 'result'} <= set(returns)
+    assert any('SupportsShouldProcess' in note for note in documentation['notes'])
