@@ -303,3 +303,39 @@ def test_every_status_of_every_windows_guest_check_is_covered():
 def test_every_windows_guest_check_has_a_windows_rule():
     rules = engine.collection_rules()
     assert [check for check in GUEST_CHECKS if rules.get('windows', check) is None] == []
+
+
+def test_the_facts_are_json_and_carry_no_raw_command_text_for_status_files():
+    facts, _problem = windows_facts.facts_from_result(recorded(), {})
+    json.dumps(facts)
+    status = facts['extension']['handlers']['items'][0]['status']
+    assert 'text' not in status and status['status'] == 'success' and status['age_seconds'] == 353.0
+
+
+@pytest.mark.parametrize('garbage', [
+    {'platform': ['not', 'a', 'mapping']},
+    {'agent': {'result': 'ok', 'services': 'oops', 'failure_actions': None, 'executables': 7}},
+    {'extension': {'result': 'ok', 'handlers': {'result': 'ok', 'items': 'x'}}},
+    {'snapshot': {'result': 'ok', 'vss_writers': {'result': 'ok', 'output': b'\xff\xfe', 'rc': 0}}},
+    {'load': {'result': 'ok', 'cpu_percent': 'high', 'memory': [None]}},
+    {'connectivity': {'result': 'ok', 'groups': None, 'probes': [], 'proxy': 'x'}},
+    {'gathered': 'agent'},
+    {'dhcp': {'result': 'maybe'}},
+])
+def test_malformed_raw_output_gives_error_findings_never_exceptions(garbage):
+    result = recorded()
+    raw(result).update(garbage)
+    findings = findings_of(result)
+    assert [check for check in findings] == WINDOWS_CHECKS
+    assert all(set(finding) == set(FINDING_KEYS) for finding in findings.values())
+
+
+@pytest.mark.parametrize('module_result, message', [
+    ({'output': [], 'error': []}, 'gather.ps1 returned no facts'),
+    ({'output': ['text'], 'error': [{'output': 'Access is denied'}]}, 'gather.ps1 returned no facts: Access is denied'),
+    ({'output': 'x'}, 'returned no facts'),
+    ({}, 'returned no facts'),
+])
+def test_a_result_without_facts_says_so(module_result, message):
+    facts, problem = windows_facts.facts_from_result(module_result, {})
+    assert facts is None and message in problem
