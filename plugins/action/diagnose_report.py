@@ -10,8 +10,8 @@ from __future__ import absolute_import, division, print_function
 import os
 
 from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
 
+from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.controller_action import ControllerAction
 from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.fleet import run_fleet_stage
 from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.report import (
     RENDERERS, build_report, collection_version, entry_from_result, fleet_summary, host_summary,
@@ -28,18 +28,13 @@ ARGUMENT_SPEC = dict(
 STATS_KEY = 'snapshot_doctor'
 
 
-class ActionModule(ActionBase):
+class ActionModule(ControllerAction):
+    # The report is the output of a read-only diagnosis: it is written in check mode too.
 
-    TRANSFERS_FILES = False
-    _requires_connection = False
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def run(self, tmp=None, task_vars=None):
-        # The report is the output of a read-only diagnosis: it is written in check mode too.
-        self._supports_check_mode = True
-        result = super(ActionModule, self).run(tmp, task_vars)
-        del tmp
-
-        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+    def act(self, args):
+        result = {}
         hosts = dict((str(name), entry_from_result(value)) for name, value in args['results'].items())
         report = build_report(hosts, collection_version())
         fleet = run_fleet_stage(report)

@@ -8,9 +8,9 @@ from __future__ import absolute_import, division, print_function
 
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.parsing.convert_bool import boolean
-from ansible.plugins.action import ActionBase
 
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.catalog import CAUSES, FIXES
+from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.controller_action import ControllerAction
 from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.remediation import PROXY_STATES, plan
 
 __metaclass__ = type
@@ -45,22 +45,15 @@ def unknown_tags(run_tags):
     return [tag for tag in run_tags if tag not in KNOWN_TAGS]
 
 
-class ActionModule(ActionBase):
+class ActionModule(ControllerAction):
 
-    TRANSFERS_FILES = False
-    _requires_connection = False
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def run(self, tmp=None, task_vars=None):
-        self._supports_check_mode = True  # it only decides
-        result = super(ActionModule, self).run(tmp, task_vars)
-        del tmp
-
-        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+    def act(self, args):
         unknown = unknown_tags(args['run_tags'])
         if unknown:
             raise AnsibleActionFail('Unknown tag(s) %s: the remediation knows the causes (%s) and the fixes (%s)'
                                     % (', '.join(unknown), ', '.join(CAUSES), ', '.join(fix.name for fix in FIXES)))
-        result.update(plan(args['diagnosis'], switches_from(args['variables']), args['proxy_state']))
-        result['known_tags'] = list(KNOWN_TAGS)
-        result['changed'] = False
+        result = plan(args['diagnosis'], switches_from(args['variables']), args['proxy_state'])
+        result.update(known_tags=list(KNOWN_TAGS), changed=False)
         return result

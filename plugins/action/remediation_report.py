@@ -10,8 +10,8 @@ from __future__ import absolute_import, division, print_function
 import os
 
 from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
 
+from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.controller_action import ControllerAction
 from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.remediation import (
     build, render_json, render_markdown)
 from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.report import write_private_files
@@ -24,18 +24,12 @@ ARGUMENT_SPEC = dict(
 )
 
 
-class ActionModule(ActionBase):
+class ActionModule(ControllerAction):
+    # The comparison is the output of the run: written in check mode too (it says so).
 
-    TRANSFERS_FILES = False
-    _requires_connection = False
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def run(self, tmp=None, task_vars=None):
-        # The comparison is the output of the run: written in check mode too (it says so).
-        self._supports_check_mode = True
-        result = super(ActionModule, self).run(tmp, task_vars)
-        del tmp
-
-        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+    def act(self, args):
         document = build(args['hosts'], self._task.check_mode)
         dest = os.path.abspath(args['dest'])
         try:
@@ -43,5 +37,4 @@ class ActionModule(ActionBase):
                                                ('remediation.md', render_markdown(document))])
         except OSError as exc:
             raise AnsibleActionFail('Cannot write the remediation report into %s: %s' % (dest, exc))
-        result.update(changed=True, dest=dest, files=files, hosts=document['hosts'])
-        return result
+        return dict(changed=True, dest=dest, files=files, hosts=document['hosts'])

@@ -47,25 +47,11 @@ options:
     type: bool
     default: true
 attributes:
-  action:
-    support: full
-    description: Runs on the controller as an action plugin; no module is sent to a host.
-  async:
-    support: none
-    description: Not supported; the diagnosis is bounded by its own timeouts.
-  bypass_host_loop:
-    support: none
-    description: Runs once per host.
   check_mode:
     support: full
     description: The report is the output of a read-only diagnosis; it is written in check mode too.
-  diff_mode:
-    support: none
-    description: Writes report files only, no diff.
-  platform:
-    support: full
-    platforms: all
-    description: Runs on the controller.
+extends_documentation_fragment:
+  - azure_backup.snapshot_doctor.controller
 seealso:
   - module: azure_backup.snapshot_doctor.diagnose
 """

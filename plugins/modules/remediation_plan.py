@@ -43,25 +43,11 @@ options:
     default: []
 
 attributes:
-  action:
-    support: full
-    description: Runs as an action plugin on the controller; nothing runs on the host.
-  async:
-    support: none
-    description: Not supported.
-  bypass_host_loop:
-    support: none
-    description: Runs once per host.
   check_mode:
     support: full
     description: It only decides; check mode changes nothing.
-  diff_mode:
-    support: none
-    description: Nothing changes.
-  platform:
-    support: full
-    platforms: all
-    description: Runs on the controller.
+extends_documentation_fragment:
+  - azure_backup.snapshot_doctor.controller
 seealso:
   - module: azure_backup.snapshot_doctor.diagnose
   - module: azure_backup.snapshot_doctor.remediation_report

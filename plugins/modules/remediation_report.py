@@ -12,7 +12,7 @@ short_description: Write the before and after of a snapshot_doctor remediation
 version_added: 0.2.0
 description:
   - Runs on the controller only. Writes C(remediation.json) and C(remediation.md) into O(dest) (directory
-    0700, files 0600): per host the fixes applied (or planned, in check mode), why nothing was changed where
+    0700, files 0600), with, per host, the fixes applied (or planned, in check mode), why nothing was changed where
     that is so, and every check's status before and after, paired by check id.
   - A check the second diagnosis did not report (the host became unreachable, its diagnosis failed) is shown
     as C(not diagnosed after), never dropped.
@@ -30,25 +30,11 @@ options:
     type: path
     default: snapshot-doctor-report
 attributes:
-  action:
-    support: full
-    description: Runs as an action plugin on the controller; nothing runs on the host.
-  async:
-    support: none
-    description: Not supported.
-  bypass_host_loop:
-    support: none
-    description: Runs once per host; use C(run_once).
   check_mode:
     support: full
     description: The files are written in check mode too; they say that nothing was changed.
-  diff_mode:
-    support: none
-    description: Writes report files only.
-  platform:
-    support: full
-    platforms: all
-    description: Runs on the controller.
+extends_documentation_fragment:
+  - azure_backup.snapshot_doctor.controller
 seealso:
   - module: azure_backup.snapshot_doctor.remediation_plan
 """

@@ -113,6 +113,6 @@ def render_markdown(document):
         lines += ['', '| check | before | after |', '| --- | --- | --- |']
         for row in entry['checks']:
             after = row['after'] if row['after'] is not None else '-'
-            lines.append('| %s | %s | %s%s |' % (_cell(row['check']), row['before'], after,
-                                                  ' (%s)' % row['verdict'] if row['verdict'] else ''))
+            verdict = ' (%s)' % row['verdict'] if row['verdict'] else ''
+            lines.append('| %s | %s | %s%s |' % (_cell(row['check']), row['before'], after, verdict))
     return '\n'.join(lines) + '\n'

@@ -64,8 +64,8 @@ def test_the_collection_rules_stay_untouched_by_a_stand_in():
 def test_a_check_the_catalog_gives_an_os_without_a_rule_there_is_not_applicable():
     rules = engine.RuleSet()
     rules.rule('windows', 'platform.azure')(lambda ctx: engine.finding('platform.azure', 'pass', 'yes'))
-    findings = dict((f['check'], f) for f in engine.evaluate({'os': 'windows', 'platform': {'result': 'ok'}},
-                                                              rules=rules))
+    facts = {'os': 'windows', 'platform': {'result': 'ok'}}
+    findings = dict((f['check'], f) for f in engine.evaluate(facts, rules=rules))
     assert set(findings) == set(check.id for check in checks_for(platform='windows'))
     assert findings['platform.azure']['status'] == 'pass'
     assert findings['agent.service']['status'] == 'skip'
