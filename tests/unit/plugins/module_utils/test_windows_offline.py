@@ -31,6 +31,9 @@ pytestmark = pytest.mark.skipif(shutil.which('hivexregedit') is None,
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, 'fixtures', 'windows')
 # SERVICE_FAILURE_ACTIONS (winsvc.h) as the FailureActions value stores it: reset 86400 s, 3 actions at
 # offset 0x14, each "restart after 60000 ms".
+# A real WaAppAgent.log line, quoted by Microsoft's guest agent troubleshooting article.
+LOG_LINE = (b'[WARN] (Ignoring) Exception while fetching supported versions from HostGAPlugin: An attempt was made '
+            b'to access a socket in a way forbidden by its access permissions 168.63.129.16:32526\r\n')
 RESTART_ACTIONS = ('80,51,01,00,00,00,00,00,00,00,00,00,03,00,00,00,14,00,00,00'
                    + ',01,00,00,00,60,ea,00,00' * 3)
 
@@ -134,7 +137,7 @@ def disk(tmp_path, system=None, software=None):
     build_hive(os.path.join(config, 'SOFTWARE'), software or software_keys())
     for path, content in (('WindowsAzure/Packages/WaAppAgent.exe', b''),
                           ('WindowsAzure/GuestAgent_2.7.41491.1010/WindowsAzureGuestAgent.exe', b''),
-                          ('WindowsAzure/Logs/WaAppAgent.log', b'[00000006] 2026-11-27T02:19:30Z [INFO]  Agent ready.\r\n')):
+                          ('WindowsAzure/Logs/WaAppAgent.log', LOG_LINE)):
         os.makedirs(os.path.dirname(os.path.join(root, path)), exist_ok=True)
         with open(os.path.join(root, path), 'wb') as handle:
             handle.write(content)
@@ -182,6 +185,7 @@ def test_healthy_disk(tmp_path):
         'snapshot.load': 'skip', 'snapshot.dhcp': 'pass', 'snapshot.sql_vss': 'pass', 'snapshot.vss': 'skip',
         'snapshot.power_state': 'skip', 'snapshot.schedule': 'skip'}
     assert 'offline' in findings['agent.service']['summary']
+    assert facts['agent']['log']['text'] == LOG_LINE.decode()
     assert findings['agent.autorestart']['evidence']['RdAgent']['actions'] == [
         {'action': 'restart', 'delay_ms': 60000}] * 3
 
