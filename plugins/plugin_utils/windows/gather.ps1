@@ -9,14 +9,15 @@
 # RAW: it returns one hashtable of observations ({result = ok|skip|error, message, ...data}); every
 # judgement (parsing command output, matching events, comparing versions) happens on the controller
 # (plugins/plugin_utils/windows/facts.py and the rules).
+# (A mandatory array parameter refuses an empty list unless it allows one: the run may empty these two.)
 [CmdletBinding(SupportsShouldProcess)]
 param(
     [Parameter(Mandatory = $true)][string[]]$Gather,
     [Parameter(Mandatory = $true)][string]$Wireserver,
-    [Parameter(Mandatory = $true)][int[]]$WireserverPorts,
+    [Parameter(Mandatory = $true)][AllowEmptyCollection()][int[]]$WireserverPorts,
     [Parameter(Mandatory = $true)][string]$Imds,
     [Parameter(Mandatory = $true)][int]$ImdsPort,
-    [Parameter(Mandatory = $true)][string[]]$HttpsEndpoints,
+    [Parameter(Mandatory = $true)][AllowEmptyCollection()][string[]]$HttpsEndpoints,
     [string[]]$Overridden = @(),
     [string]$Proxy,
     [bool]$AssumeAzure = $false,

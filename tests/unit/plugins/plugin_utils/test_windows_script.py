@@ -106,7 +106,12 @@ def test_the_script_parameters_are_what_the_controller_sends():
     block = nodes(root, 'param_block')[0]
     declared = set(text_of(code, [child for child in parameter.children if child.type == 'variable'][0]).lstrip('$')
                    for parameter in nodes(block, 'script_parameter'))
-    mandatory = set(re.findall(r'\[Parameter\(Mandatory = \$true\)\]\[[a-z\[\]]+\]\$(\w+)', text_of(code, block)))
+    mandatory = set(re.findall(r'\[Parameter\(Mandatory = \$true\)\](?:\[AllowEmptyCollection\(\)\])?\[[a-z\[\]]+\]\$(\w+)',
+                               text_of(code, block)))
+    assert {'WireserverPorts', 'HttpsEndpoints', 'Gather', 'Wireserver'} <= mandatory
+    # The run may empty these lists (the option table allows it); a mandatory array refuses [] otherwise.
+    for declaration in ('[AllowEmptyCollection()][int[]]$WireserverPorts', '[AllowEmptyCollection()][string[]]$HttpsEndpoints'):
+        assert declaration in text_of(code, block)
     sent = set(windows_facts.module_args(['platform'], {})['parameters'])
     assert mandatory and mandatory <= sent
     assert sent <= declared
