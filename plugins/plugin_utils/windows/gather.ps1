@@ -425,7 +425,9 @@ $Sections['connectivity'] = {
     $elapsed = [math]::Round($watch.Elapsed.TotalSeconds, 3)
 
     $firewall = try {
-        $rules = @(Get-NetFirewallRule -Direction Outbound -Action Block -Enabled True -ErrorAction Stop)
+        # The CIM cmdlets report "no rule matches" as an ObjectNotFound error: no block rule is an empty list.
+        $rules = @(try { Get-NetFirewallRule -Direction Outbound -Action Block -Enabled True -ErrorAction Stop }
+                   catch { if ($_.CategoryInfo.Category -ne 'ObjectNotFound') { throw } })
         Ok @{ rules = @($rules | Select-Object -First 200 | ForEach-Object {
             $address = $_ | Get-NetFirewallAddressFilter
             $port = $_ | Get-NetFirewallPortFilter
