@@ -227,3 +227,45 @@ def test_the_module_arguments_are_win_powershell_options_of_their_documented_typ
     # What the action reads back is documented, and the check-mode rule gather.ps1 relies on.
     assert {'output', 'error', 'result'} <= set(returns)
     assert any('SupportsShouldProcess' in note for note in documentation['notes'])
+
+
+# Variables a block may read without assigning them: automatic ones, and the runner's argument.
+AUTOMATIC_VARIABLES = {'$_', '$true', '$false', '$null', '$matches', '$psversiontable', '$env:systemroot', '@arguments'}
+
+
+def _unassigned_variables(code, block, argument):
+    """Variables ``block`` reads that it never assigns (by =, foreach or a param), beyond the allowed ones."""
+    used, assigned = set(), set()
+    for node in nodes(block, 'variable'):
+        used.add(text_of(code, node).lower())
+    for node in nodes(block, 'assignment_expression'):
+        left = nodes(node.children[0], 'variable')
+        if left:
+            assigned.add(text_of(code, left[0]).lower())
+    for kind in ('foreach_statement', 'script_parameter'):
+        for node in nodes(block, kind):
+            names = [child for child in node.children if child.type == 'variable']
+            if names:
+                assigned.add(text_of(code, names[0]).lower())
+    return used - assigned - AUTOMATIC_VARIABLES - set([argument])
+
+
+def test_runspace_blocks_read_only_their_own_variables():
+    """A block run in a runspace of its own sees none of the script's variables: only what it is given."""
+    code = source()
+    root = parse(code)
+    checked = []
+    for node in nodes(root, 'assignment_expression'):
+        match = re.match(r"\$(Sections\['(\w+)'\]|Helpers|tcp|dns|https) = \{", text_of(code, node))
+        if not match:
+            continue
+        block = nodes(node, 'script_block_expression')[0]
+        argument = '$p' if match.group(2) else '$a'
+        assert _unassigned_variables(code, block, argument) == set(), match.group(1)
+        checked.append(match.group(2) or match.group(1))
+    assert sorted(checked) == ['Helpers', 'agent', 'connectivity', 'dhcp', 'dns', 'extension', 'https', 'load',
+                               'platform', 'snapshot', 'tcp']
+    # The check itself: a block reading a variable of the script is caught.
+    leaky = b"$Sections['x'] = { $t = $p.CommandTimeout; Get-Item $Wireserver -Force:$t }"
+    block = nodes(parse(leaky), 'script_block_expression')[0]
+    assert _unassigned_variables(leaky, block, '$p') == {'$wireserver'}
