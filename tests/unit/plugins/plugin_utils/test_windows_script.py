@@ -269,3 +269,20 @@ def test_runspace_blocks_read_only_their_own_variables():
     leaky = b"$Sections['x'] = { $t = $p.CommandTimeout; Get-Item $Wireserver -Force:$t }"
     block = nodes(parse(leaky), 'script_block_expression')[0]
     assert _unassigned_variables(leaky, block, '$p') == {'$wireserver'}
+
+
+def test_runspace_blocks_call_only_functions_their_runspace_defines():
+    """Sections get the helpers in front of them; the probe blocks run bare, so they may call cmdlets only."""
+    code = source()
+    root = parse(code)
+    blocks = {}
+    for node in nodes(root, 'assignment_expression'):
+        match = re.match(r"\$(Sections\['(\w+)'\]|Helpers|tcp|dns|https) = \{", text_of(code, node))
+        if match:
+            blocks[match.group(2) or match.group(1)] = nodes(node, 'script_block_expression')[0]
+    helpers = set(text_of(code, node) for node in nodes(blocks.pop('Helpers'), 'function_name'))
+    assert 'Invoke-Concurrently' in helpers and 'Get-Cim' in helpers
+    for name, block in blocks.items():
+        called = set(text_of(code, node) for node in nodes(block, 'command_name'))
+        allowed = READ_ONLY_CMDLETS if name in ('tcp', 'dns', 'https') else READ_ONLY_CMDLETS | helpers
+        assert called - allowed == set(), name
