@@ -10,6 +10,8 @@ probe records ``{host, port, ok, error, seconds, timed_out}``.
 """
 from __future__ import absolute_import, division, print_function
 
+import base64
+import binascii
 import os
 import re
 
@@ -21,6 +23,7 @@ from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.parse
     parse_extension_status, parse_proxy_url, split_endpoint)
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.redact import redact
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.version import parse_version
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.windows.offline import parse_failure_actions
 
 __metaclass__ = type
 
@@ -193,9 +196,28 @@ def _platform(raw):
               dotnet_tls=_observation(raw.get('dotnet_tls'), 'platform.dotnet_tls'))
 
 
+def _failure_actions_from_registry(observation):
+    """The FailureActions value (base64 of the REG_BINARY) decoded, or None when it cannot be used."""
+    if not _is_ok(observation) or not observation.get('exists'):
+        return None
+    value = (observation.get('values') or {}).get('FailureActions')
+    if value is None:
+        return ok(reset_period_seconds=None, actions=[], source='registry (no FailureActions value)')
+    try:
+        parsed = parse_failure_actions(base64.b64decode(value, validate=True))
+    except (TypeError, ValueError, binascii.Error):
+        parsed = None
+    return ok(source='registry', **parsed) if parsed else None
+
+
 def _agent(raw):
     failure = {}
+    registry = raw.get('failure_actions_registry') or {}
     for name, command in (raw.get('failure_actions') or {}).items():
+        from_registry = _failure_actions_from_registry(registry.get(name))
+        if from_registry:
+            failure[name] = from_registry
+            continue
         command = _observation(command, 'agent.failure_actions.%s' % name)
         if _is_ok(command) and 'actions' not in command:  # offline disks give them parsed from the registry
             parsed = parse_sc_qfailure(command.get('output'))
@@ -203,7 +225,7 @@ def _agent(raw):
                 command = error('sc.exe qfailure %s exited %s: %s'
                                 % (name, command.get('rc'), _text(command.get('output')).strip()[:200]))
             else:
-                command = ok(output=command.get('output'), **parsed)
+                command = ok(output=command.get('output'), source='sc.exe qfailure', **parsed)
         failure[name] = command
     log = _observation(raw.get('log'), 'agent.log')
     if _is_ok(log) and log.get('exists'):

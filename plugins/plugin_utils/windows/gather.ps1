@@ -205,8 +205,11 @@ $Sections['agent'] = {
     $t = $p.CommandTimeout
     $services = @{}
     $failure = @{}
+    $failureRegistry = @{}
     foreach ($name in @('WindowsAzureGuestAgent', 'RdAgent')) {
         $services[$name] = Get-ServiceRecord $name $t
+        # The registry value is the same in every language; sc.exe's action text is localized (the fallback).
+        $failureRegistry[$name] = Get-RegistryValues "HKLM:\SYSTEM\CurrentControlSet\Services\$name" @('FailureActions')
         $failure[$name] = Invoke-Bounded "$env:SystemRoot\System32\sc.exe" "qfailure $name" $t
     }
     $guestAgents = @(Get-ChildItem -LiteralPath 'C:\WindowsAzure' -Directory -Filter 'GuestAgent_*' -ErrorAction SilentlyContinue |
@@ -221,6 +224,7 @@ $Sections['agent'] = {
     Ok @{
         services = $services
         failure_actions = $failure
+        failure_actions_registry = $failureRegistry
         registry = Get-RegistryValues 'HKLM:\SOFTWARE\Microsoft\Virtual Machine\Guest' @('GuestAgentVersion', 'DHCPStatus')
         executables = Ok @{ wa_app_agent = Get-FileVersion 'C:\WindowsAzure\Packages\WaAppAgent.exe'; guest_agents = $guestAgents }
         system_events = Get-RecentEvents @{ LogName = 'System'; Id = 7031, 7034 } 24 200
