@@ -288,3 +288,13 @@ def test_documentation_matches_the_argument_spec(plugin, doc):
         assert documented.get('default') == rules.get('default'), name
         assert documented.get('required', False) == rules.get('required', False), name
         assert sorted(documented.get('choices') or []) == sorted(rules.get('choices') or []), name
+
+
+@pytest.mark.parametrize('plugin, windows', [('winrm', True), ('psrp', True), ('local', False), ('ssh', False)])
+def test_windows_is_told_by_the_real_connection_plugins(plugin, windows):
+    """The action asks the connection for PowerShell modules; ansible-core's own plugins answer it so."""
+    import importlib
+    connection = importlib.import_module('ansible.plugins.connection.' + plugin).Connection
+    action = ActionModule.__new__(ActionModule)
+    action._connection = MagicMock(module_implementation_preferences=connection.module_implementation_preferences)
+    assert action._os_name() == ('windows' if windows else 'linux')
