@@ -215,8 +215,12 @@ CHECKS = (
     Check('snapshot.load', 'snapshot', 'CPU and memory use stay below the threshold',
           _BOTH, 'guest', None, _DOC_VMS_SNAPSHOT, {
               'pass': 'CPU and memory use stay below the threshold',
-              'warn': 'CPU or memory use reaches the threshold in some samples',
-              'fail': 'CPU or memory use stays at or above the threshold over the whole sampling window',
+              'warn': 'CPU or memory use reaches the threshold in some samples, or CPU in every sample but no '
+                      'lasting figure confirms it (a burst)',
+              'fail': 'CPU use at or above the threshold in every sample and lasting (pressure stall information, '
+                      'the 1-minute load per CPU, or a window of at least 10 s), work waiting for the CPU that '
+                      'share of the last 10 s and of the window, or memory use (without reclaimable cache) high in '
+                      'every sample',
           }),
     Check('snapshot.dhcp', 'snapshot', 'DHCP is enabled for the primary interface in the guest',
           _BOTH, 'guest', 'snapshot', _DOC_SNAPSHOT, {

@@ -6,9 +6,9 @@ always undone. Run: .venv/bin/pytest tests/integration (root; boots the lab once
 import json
 import os
 import stat
+import time
 import xml.etree.ElementTree as ET
 
-import psutil
 import pytest
 
 from diagnose_runner import finding, lab_cli, lab_config, read_findings, run_diagnose, statuses
@@ -26,7 +26,7 @@ EXPECTED = {
     'agent_removed': ('agent.installed', 'fail', 'waagent'),
     'agent_stopped': ('agent.service', 'fail', 'inactive'),
     'autoupdate_disabled': ('agent.autoupdate', 'warn', 'AutoUpdate.Enabled'),
-    'cpu_burn': ('snapshot.load', 'fail', 'CPU'),  # sustained over the whole window
+    'cpu_burn': ('snapshot.load', 'fail', 'CPU'),  # lasting: the guest's own PSI, once it has built up
     'dns_broken': ('connectivity.dns', 'fail', LAB.HTTPS_NAMES[0]),
     'extension_missing': ('extension.installed', 'info', 'no VMSnapshotLinux handler'),
     'extension_old': ('extension.version', 'fail', '1.0.70.0'),
@@ -69,10 +69,11 @@ def test_every_lab_fault_has_an_expectation():
         assert EXPECTED[item['name']][0] == item['check'], item['name']
 
 
-# The guests share the machine's CPUs and /proc/stat with each other and with the controller, so the
-# default load window (3 x 0.1 s) can fall entirely inside a burst of the harness itself (the other guest's
-# diagnosis, ansible's workers) and read as saturated. A 2-second window, as an operator would use to look
-# into load, outlasts those bursts: every check must still be free of fail and error.
+# A longer load window, as an operator would use to look into load. It was needed while a burst of the
+# harness itself (the other guest's diagnosis, ansible's workers) filling the 0.3 s default window failed
+# snapshot.load; a burst is now at most a warn (measured: 3 and 8 guests diagnosed at once with the default
+# window on a machine at load 6-10, CPU PSI 97-99 %: every snapshot.load passed). It stays as the check that
+# the window options reach the host.
 LAB_LOAD_WINDOW = {'diagnose_load_samples': 10, 'diagnose_load_interval': 0.2}
 
 
@@ -105,11 +106,32 @@ def test_healthy_guest_reports_no_fail(lab, tmp_path):
         1 for entry in document['hosts'].values() for item in entry['findings'] if item['status'] == 'fail')
 
 
+def wait_for_lasting_cpu_pressure(guest, percent=95.0, timeout=120):
+    """Wait until the guest's own CPU pressure (its cgroup's `some avg10`) shows load that lasts.
+
+    snapshot.load fails only on load that lasts; cpu_burn's busy loops bring the guest's PSI to 90 %
+    in about 30 s (3 loops per CPU, measured 25-32 s on a 2-vCPU machine also running other work).
+    """
+    read = 'cat /sys/fs/cgroup/cpu.pressure 2>/dev/null || cat /sys/fs/cgroup/unified/cpu.pressure'
+    deadline = time.monotonic() + timeout
+    while True:
+        some = lab_cli('ssh', guest, read).stdout.split()[1]
+        if float(some.split('=')[1]) >= percent or time.monotonic() > deadline:
+            return some
+        time.sleep(3)
+
+
+# Faults whose evidence takes time to build up after they are applied.
+SETTLE = {'cpu_burn': wait_for_lasting_cpu_pressure}
+
+
 @pytest.mark.parametrize('fault', sorted(EXPECTED))
 def test_fault_is_diagnosed(lab, tmp_path, fault):
     check, expected, needle = EXPECTED[fault]
     lab.apply(fault, FAULTY)
     try:
+        if fault in SETTLE:
+            SETTLE[fault](FAULTY)
         completed, _seconds = run_diagnose(lab.inventory, tmp_path, limit=FAULTY,
                                            extra_vars={'diagnose_causes': [check.split('.')[0]]})
     finally:
@@ -123,9 +145,14 @@ def test_fault_is_diagnosed(lab, tmp_path, fault):
 
 
 def test_memory_branch_of_the_load_check_with_a_lowered_threshold(lab, tmp_path):
-    # Guests share the machine's /proc, and filling the machine's memory is out of the question:
-    # lower the threshold under the memory use every sample will see instead.
-    threshold = round(psutil.virtual_memory().percent / 2, 1)
+    # Filling the memory is out of the question: lower the threshold under the memory use every sample
+    # will see instead. That is the guest's own (its cgroup's, when its memory controller is enabled),
+    # else the machine's MemAvailable: half of what a first diagnosis reads.
+    completed, _seconds = run_diagnose(lab.inventory, tmp_path / 'first', limit=HEALTHY,
+                                       extra_vars={'diagnose_causes': ['snapshot']})
+    assert completed.returncode == 0, completed.stdout
+    first = finding(read_findings(tmp_path / 'first'), HEALTHY, 'snapshot.load')['evidence']
+    threshold = round(min(first['memory_percent']) / 2, 1)
     completed, _seconds = run_diagnose(lab.inventory, tmp_path, limit=HEALTHY,
                                        extra_vars={'diagnose_causes': ['snapshot'],
                                                    'diagnose_load_threshold_percent': threshold})
@@ -134,6 +161,8 @@ def test_memory_branch_of_the_load_check_with_a_lowered_threshold(lab, tmp_path)
     assert found['status'] == 'fail', found
     assert 'memory at or above %g %%' % threshold in found['summary'], found
     assert min(found['evidence']['memory_percent']) >= threshold, found
+    # The memory figure says where it comes from (a lowered threshold may make CPU pressure decide first).
+    assert 'from MemAvailable' in found['summary'] or 'memory.current less inactive_file' in found['summary'], found
 
 
 def test_offline_root_matches_the_live_run(lab, tmp_path):

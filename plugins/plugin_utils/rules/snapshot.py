@@ -5,6 +5,7 @@ from __future__ import absolute_import, division, print_function
 
 import fnmatch
 
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils import defaults
 from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.engine import (
     RULES, Error, finding)
 
@@ -14,31 +15,145 @@ __metaclass__ = type
 OFFLINE_PRIMARY_INTERFACE = 'eth0'
 
 
+LOAD_REMEDY = 'Schedule the backup when the VM is less busy, or size the VM up.'
+
+
+def _load_mapping(value):
+    return value if isinstance(value, dict) else {}
+
+
+def _load_number(value):
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _load_samples(load, key, label):
+    values = load.get(key)
+    if not isinstance(values, list) or not values or any(_load_number(value) is None for value in values):
+        raise Error('facts lack %s samples' % label)
+    return values
+
+
+def _load_lasting_figures(load):
+    """The figures of the load facts that outlast the sampling window, flat; None where the host had none."""
+    pressure = _load_mapping(load.get('pressure'))
+    average = defaults.LOAD_PSI_AVERAGE
+    loadavg = load.get('loadavg')
+    load1 = _load_number(loadavg[0]) if isinstance(loadavg, list) and loadavg else None
+    cpus = _load_number(load.get('cpus')) or _load_number(load.get('cpu_count'))
+    window = _load_number(load.get('window_seconds'))
+    if window is None and _load_number(load.get('samples')) and _load_number(load.get('interval_seconds')) is not None:
+        window = load['samples'] * load['interval_seconds']  # facts gathered before window_seconds existed
+    waited = _load_number(_load_mapping(pressure.get('window_some_usec')).get('cpu'))
+    return {
+        'scope': 'container' if load.get('scope') == 'container' else 'host',
+        'pressure_source': pressure.get('source'),
+        'cpu_pressure_percent': _load_number(_load_mapping(_load_mapping(pressure.get('cpu')).get('some')).get(average)),
+        'memory_pressure_percent': _load_number(_load_mapping(_load_mapping(pressure.get('memory')).get('some')).get(average)),
+        'load1': load1, 'cpus': cpus,
+        'load1_per_cpu_percent': round(100.0 * load1 / cpus, 1) if load1 is not None and cpus else None,
+        'window_seconds': window,
+        'cpu_pressure_window_percent': (round(min(100.0, waited / (window * 1e4)), 1)
+                                        if waited is not None and window else None),
+    }
+
+
+def _load_cpu_lasts(figures, threshold):
+    """[(source, text)] of the figures showing the CPU saturated for longer than a burst, and what was checked."""
+    confirmed, checked = [], []
+    seconds = defaults.LOAD_PSI_AVERAGE.replace('avg', '')
+    psi = figures['cpu_pressure_percent']
+    if psi is not None:
+        text = 'work waited for the CPU %g %% of the last %s s (%sPSI)' % (
+            psi, seconds, 'the container\'s ' if figures['scope'] == 'container' else '')
+        (confirmed if psi >= threshold else checked).append(
+            ('cgroup psi' if figures['scope'] == 'container' else 'psi', text))
+    # A container's /proc/loadavg counts the whole machine: another system's load says nothing of this one.
+    per_cpu = figures['load1_per_cpu_percent']
+    if per_cpu is not None and figures['scope'] == 'host':
+        text = '1-minute load average %g on %g CPUs (%g %%)' % (figures['load1'], figures['cpus'], per_cpu)
+        (confirmed if per_cpu >= threshold else checked).append(('loadavg', text))
+    window = figures['window_seconds']
+    if window is not None and window >= defaults.LOAD_SUSTAINED_WINDOW_SECONDS:
+        confirmed.append(('window', 'the samples span %g s' % round(window, 1)))
+    return confirmed, [text for _source, text in checked]
+
+
+def _load_memory_source(memory):
+    """(decided_by, text): what the memory samples were computed from, with its raw figures."""
+    memory = _load_mapping(memory)
+    total, available = _load_number(memory.get('total_kib')), _load_number(memory.get('available_kib'))
+    figures = (': %.1f of %.1f GiB available' % (available / 1048576.0, total / 1048576.0)
+               if total and available is not None else '')
+    if memory.get('source') == 'cgroup':
+        return 'cgroup', 'from the container\'s memory.current less inactive_file, limit %s%s' % (
+            memory.get('limit_from'), figures)
+    if memory.get('source') == 'meminfo':
+        return 'memavailable', 'from %s%s' % (memory.get('available_from') or 'MemAvailable', figures)
+    return 'samples', None
+
+
 @RULES.rule('linux', 'snapshot.load')
 def _snapshot_load(ctx):
+    """Fail only on load that lasts: a 0.3 s window is filled by any burst (a cron job, another diagnosis).
+
+    CPU: every sample at or above the threshold is a fail only when a lasting figure agrees (PSI, the
+    1-minute load per CPU outside a container, or a window of samples at least
+    defaults.LOAD_SUSTAINED_WINDOW_SECONDS long); unconfirmed, it is a warn. PSI at or above the
+    threshold over the last 10 s and over the window is a fail on its own: work waited for the CPU and
+    still waits. The load average alone is not (it also counts tasks waiting for disk or NFS).
+    Memory is a level, not a share of a 0.1 s interval: a sample is what allocations hold at that
+    instant, without the cache the kernel can reclaim (MemAvailable, or the container's inactive_file),
+    so every sample high is a fail.
+    """
     load = ctx.section('load')
     threshold = float(ctx.options['load_threshold_percent'])
-    evidence = {'threshold_percent': threshold, 'cpu_percent': load.get('cpu_percent'),
-                'memory_percent': load.get('memory_percent'), 'samples': load.get('samples'),
-                'interval_seconds': load.get('interval_seconds'), 'method': load.get('method')}
-    sustained, spikes = [], []
-    for label, values in (('CPU', load.get('cpu_percent')), ('memory', load.get('memory_percent'))):
-        if not isinstance(values, list) or not values:
-            raise Error('facts lack %s samples' % label)
-        high = [value for value in values if value >= threshold]
-        text = '%s at or above %g %% in %d of %d samples (max %g %%)' % (
-            label, threshold, len(high), len(values), max(values))
-        if high and len(high) == len(values):
-            sustained.append(text)
-        elif high:
-            spikes.append(text)
-    remedy = 'Schedule the backup when the VM is less busy, or size the VM up.'
-    if sustained:
-        return finding('snapshot.load', 'fail', '; '.join(sustained + spikes), evidence, remedy)
-    if spikes:
-        return finding('snapshot.load', 'warn', '; '.join(spikes), evidence, remedy)
-    return finding('snapshot.load', 'pass', 'CPU (max %g %%) and memory (max %g %%) stay below %g %%'
-                   % (max(load['cpu_percent']), max(load['memory_percent']), threshold), evidence)
+    cpu, memory = _load_samples(load, 'cpu_percent', 'CPU'), _load_samples(load, 'memory_percent', 'memory')
+    figures = _load_lasting_figures(load)
+    confirmed, checked = _load_cpu_lasts(figures, threshold)
+    memory_source, memory_text = _load_memory_source(load.get('memory'))
+    evidence = {'threshold_percent': threshold, 'cpu_percent': cpu, 'memory_percent': memory,
+                'samples': load.get('samples'), 'interval_seconds': load.get('interval_seconds'),
+                'method': load.get('method'), 'scope': figures['scope'],
+                'container': _load_mapping(load.get('container')).get('manager'), 'lasting': figures,
+                'cpu_confirmed_by': [source for source, _text in confirmed], 'memory': load.get('memory')}
+    results = []  # (status, decided_by, text) per resource
+    high = [value for value in cpu if value >= threshold]
+    text = 'CPU at or above %g %% in %d of %d samples (max %g %%)' % (threshold, len(high), len(cpu), max(cpu))
+    waited = [item for item in confirmed if item[0] in ('psi', 'cgroup psi')]
+    now = figures['cpu_pressure_window_percent']
+    if high and len(high) == len(cpu) and confirmed:
+        results.append(('fail', confirmed[0][0], '%s, lasting: %s' % (text, '; '.join(t for _s, t in confirmed))))
+    elif waited and (now is None or now >= threshold):
+        # Work that waited for the CPU most of the last seconds, and still waits, is saturation whoever used
+        # the CPU: in a container the samples count only its own use (the neighbours' share is what steal
+        # is to a VM).
+        results.append(('fail', waited[0][0], 'CPU saturated: %s%s; the samples read up to %g %%' % (
+            waited[0][1], '' if now is None else ' and %g %% of the sampling window' % now, max(cpu))))
+    elif high:
+        if checked:
+            why = '; '.join(checked)
+        else:
+            why = 'no pressure stall information%s' % (
+                ' in the container' if figures['scope'] == 'container' else ' or load average')
+        results.append(('warn', 'samples only', '%s over %g s, not confirmed as lasting (%s)' % (
+            text, figures['window_seconds'] or 0, why)))
+    high = [value for value in memory if value >= threshold]
+    text = 'memory at or above %g %% in %d of %d samples (max %g %%)' % (
+        threshold, len(high), len(memory), max(memory))
+    if high:
+        status = 'fail' if len(high) == len(memory) else 'warn'
+        results.append((status, memory_source, '%s, %s' % (text, memory_text) if memory_text else text))
+    for status in ('fail', 'warn'):
+        deciding = [result for result in results if result[0] == status]
+        if deciding:
+            evidence['decided_by'] = deciding[0][1]
+            others = [result[2] for result in results if result[0] != status]
+            return finding('snapshot.load', status, '; '.join([result[2] for result in deciding] + others),
+                           evidence, LOAD_REMEDY)
+    evidence['decided_by'] = 'samples'
+    whose = ' (the container\'s own figures)' if figures['scope'] == 'container' else ''
+    return finding('snapshot.load', 'pass', 'CPU (max %g %%) and memory (max %g %%) stay below %g %%%s'
+                   % (max(cpu), max(memory), threshold, whose), evidence)
 
 
 @RULES.rule('linux', 'snapshot.dhcp')

@@ -585,13 +585,14 @@ _static_fault("networkd", "Writes a systemd-networkd .network file with DHCP=no 
               "address (networkd is not enabled: evidence for the check, not applied).")
 
 
-@fault("cpu_burn", "snapshot.load", "Runs one busy loop per host CPU as transient units "
-       "lab-cpu-burn-N (each ends by itself after %d s). Guests share the host's /proc, so every "
-       "guest (and the host) sees the load." % config.CPU_BURN_SECONDS)
+@fault("cpu_burn", "snapshot.load", "Runs %d busy loops per host CPU as transient units "
+       "lab-cpu-burn-N (each ends by itself after %d s): more work than CPUs, so work waits and the "
+       "guest's CPU pressure (PSI) reaches 90 %% within about 30 s. The guests' shared cgroup and the "
+       "host's /proc see the load too." % (config.CPU_BURN_PER_CPU, config.CPU_BURN_SECONDS))
 class CpuBurn:
     @staticmethod
     def units():
-        return ["lab-cpu-burn-%d" % index for index in range(os.cpu_count() or 1)]
+        return ["lab-cpu-burn-%d" % index for index in range(config.CPU_BURN_PER_CPU * (os.cpu_count() or 1))]
 
     @staticmethod
     def apply(ctx):

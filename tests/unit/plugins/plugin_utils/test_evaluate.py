@@ -370,7 +370,8 @@ CASES = [
     ('extension.stale', _set(('extension',), OFFLINE), {}, 'skip', 'offline'),
     ('extension.stale', _set(('extension', 'handlers', 'items'), {'not': 'a list'}), {}, 'error', 'no item list'),
     # snapshot
-    ('snapshot.load', _set(('load', 'cpu_percent'), HIGH), {}, 'fail', 'CPU at or above 90 % in 3 of 3'),
+    ('snapshot.load', _both(_set(('load', 'cpu_percent'), HIGH), _set(('load', 'pressure', 'cpu', 'some', 'avg10'), 96.0)),
+     {}, 'fail', 'CPU at or above 90 % in 3 of 3'),
     ('snapshot.load', _set(('load', 'memory_percent'), [91.0, 92.0, 10.0]), {}, 'warn', 'memory at or above 90 % in 2 of 3'),
     ('snapshot.load', _set(('load', 'cpu_percent'), [100.0, 5.0, 5.0]), {}, 'warn', 'in 1 of 3'),  # a spike
     ('snapshot.load', _set(('load', 'cpu_percent'), HIGH), {'load_threshold_percent': 99.5}, 'pass', '99.5'),
@@ -574,3 +575,125 @@ def test_any_single_damaged_key_gives_findings_not_exceptions(replacement):
         findings = evaluator.evaluate(facts, ASSUME_AZURE)
         assert [finding['check'] for finding in findings] == LINUX_CHECKS, path
         assert all(finding['status'] in valid for finding in findings), path
+
+
+# -- snapshot.load: a fail rests on load that lasts ----------------------------------------------------------
+def _pressure(cpu_avg10, memory_avg10=0.0):
+    def psi(avg10):
+        line = {'avg10': avg10, 'avg60': avg10, 'avg300': avg10, 'total': 1000}
+        return {'some': line, 'full': dict(line)}
+    return {'result': 'ok', 'source': '/proc/pressure', 'errors': [], 'cpu': psi(cpu_avg10), 'memory': psi(memory_avg10)}
+
+
+def _vm_load(cpu=(95.0, 97.0, 99.0), psi=5.0, loadavg=(0.5, 0.4, 0.3), cpus=2, **keys):
+    """healthy() as a VM (no container) with the given samples and lasting figures."""
+    facts = healthy()
+    vm = {'detected': False, 'manager': None, 'own_cgroup': False, 'cgroup': None}
+    facts['load'].update(scope='host', method='proc', cpu_percent=list(cpu), pressure=_pressure(psi),
+                         loadavg=list(loadavg), cpus=cpus, container=vm)
+    facts['load'].update(keys)
+    return facts
+
+
+def test_load_burst_without_lasting_figures_is_a_warn():
+    # The field trial: 3 samples of 0.1 s at 94-100 % while the rest of the minute was quiet.
+    found = finding_for(_vm_load(cpu=[94.0, 100.0, 98.0], window_seconds=0.3), 'snapshot.load')
+    assert found['status'] == 'warn', found
+    assert found['evidence']['decided_by'] == 'samples only'
+    assert 'not confirmed as lasting' in found['summary']
+    assert 'work waited for the CPU 5 % of the last 10 s (PSI)' in found['summary']
+    assert '1-minute load average 0.5 on 2 CPUs (25 %)' in found['summary']
+
+
+@pytest.mark.parametrize('keys, source, text', [
+    ({'psi': 93.5}, 'psi', 'lasting: work waited for the CPU 93.5 % of the last 10 s (PSI)'),
+    ({'loadavg': [1.9, 1.2, 0.8]}, 'loadavg', 'lasting: 1-minute load average 1.9 on 2 CPUs (95 %)'),
+    ({'loadavg': [7.5, 1.2, 0.8], 'cpus': 8}, 'loadavg', '7.5 on 8 CPUs (93.8 %)'),
+    ({'samples': 5, 'interval_seconds': 2.0, 'window_seconds': 10.02, 'cpu': [99.0, 98.0, 97.0, 99.0, 96.0]},
+     'window', 'lasting: the samples span 10 s'),
+])
+def test_load_lasting_figures_confirm_a_fail(keys, source, text):
+    found = finding_for(_vm_load(**keys), 'snapshot.load')
+    assert found['status'] == 'fail', found
+    assert found['evidence']['decided_by'] == source and text in found['summary'], found
+    assert found['evidence']['cpu_confirmed_by'][0] == source
+
+
+def test_load_lasting_figures_alone():
+    # PSI says work waited for the CPU: saturated, whatever the samples read; a high load average with an
+    # idle CPU is tasks waiting for disk or NFS, not CPU use.
+    found = finding_for(_vm_load(cpu=[40.0, 60.0, 55.0], psi=97.0), 'snapshot.load')
+    assert found['status'] == 'fail' and found['evidence']['decided_by'] == 'psi', found
+    assert 'CPU saturated: work waited for the CPU 97 %' in found['summary'] and 'up to 60 %' in found['summary']
+    found = finding_for(_vm_load(cpu=[4.0, 6.0, 5.0], loadavg=[12.0, 10.0, 9.0]), 'snapshot.load')
+    assert found['status'] == 'pass' and found['evidence']['decided_by'] == 'samples', found
+    # PSI measured over the window too: work still waits (1.4 of 1.5 s), or the saturation has just ended.
+    facts = _vm_load(cpu=[40.0, 60.0, 55.0], psi=97.0, window_seconds=1.5)
+    facts['load']['pressure']['window_some_usec'] = {'cpu': 1400000, 'memory': 0}
+    found = finding_for(facts, 'snapshot.load')
+    assert found['status'] == 'fail' and 'and 93.3 % of the sampling window' in found['summary'], found
+    facts['load']['pressure']['window_some_usec']['cpu'] = 30000
+    found = finding_for(facts, 'snapshot.load')
+    assert found['status'] == 'pass' and found['evidence']['lasting']['cpu_pressure_window_percent'] == 2.0, found
+
+
+def test_load_in_a_container_uses_its_own_figures():
+    facts = healthy()  # recorded in a lab guest (systemd-nspawn) while the machine ran other work
+    load = facts['load']
+    assert load['scope'] == 'container' and load['method'] == 'cgroup' and load['container']['own_cgroup']
+    # The machine is saturated (its load average, 8 tasks per CPU): the container's own figures are quiet.
+    load['loadavg'] = [16.0, 12.0, 8.0]
+    found = finding_for(facts, 'snapshot.load')
+    assert found['status'] == 'pass' and "(the container's own figures)" in found['summary'], found
+    assert found['evidence']['scope'] == 'container' and found['evidence']['container'] == 'systemd-nspawn'
+    # The container's samples high: the machine's load average does not confirm them, its own PSI may.
+    load['cpu_percent'] = [99.0, 100.0, 98.0]
+    load['pressure']['cpu']['some']['avg10'] = 4.85
+    found = finding_for(facts, 'snapshot.load')
+    assert found['status'] == 'warn' and 'load average' not in found['summary'], found
+    assert "work waited for the CPU 4.85 % of the last 10 s (the container's PSI)" in found['summary']
+    load['pressure']['cpu']['some']['avg10'] = 91.0
+    found = finding_for(facts, 'snapshot.load')
+    assert found['status'] == 'fail' and found['evidence']['decided_by'] == 'cgroup psi', found
+
+
+def test_recorded_cpu_burn_fails_on_the_containers_pressure():
+    # Other work on the recording machine took part of the CPUs: the guest's own use read 65-75 %, while
+    # its busy loops waited for the CPU nearly all the time.
+    found = by_check(evaluator.evaluate(lab_facts('cpu_burn'), ASSUME_AZURE))['snapshot.load']
+    assert found['status'] == 'fail' and found['evidence']['decided_by'] == 'cgroup psi', found
+    assert found['evidence']['lasting']['cpu_pressure_percent'] >= 90
+
+
+def test_load_memory_from_memavailable():
+    facts = _vm_load(cpu=[5.0, 6.0, 5.0], memory_percent=[95.0, 95.1, 95.0],
+                     memory={'source': 'meminfo', 'available_from': 'MemAvailable', 'total_kib': 16777216,
+                             'available_kib': 838861})
+    found = finding_for(facts, 'snapshot.load')
+    assert found['status'] == 'fail' and found['evidence']['decided_by'] == 'memavailable', found
+    assert 'memory at or above 90 % in 3 of 3 samples (max 95.1 %), from MemAvailable: 0.8 of 16.0 GiB available' \
+        in found['summary']
+    facts['load']['memory'] = {'source': 'cgroup', 'limit_from': 'memory.max', 'total_kib': 2097152,
+                               'available_kib': 104858, 'current_kib': 2500000, 'inactive_file_kib': 507000}
+    found = finding_for(facts, 'snapshot.load')
+    assert found['evidence']['decided_by'] == 'cgroup'
+    assert "from the container's memory.current less inactive_file, limit memory.max: 0.1 of 2.0 GiB" in found['summary']
+
+
+def test_load_evidence_keeps_its_keys_and_names_the_source():
+    found = finding_for(_vm_load(psi=93.5, window_seconds=0.31), 'snapshot.load')
+    evidence = found['evidence']
+    for key in ('threshold_percent', 'cpu_percent', 'memory_percent', 'samples', 'interval_seconds', 'method'):
+        assert key in evidence, key
+    assert evidence['decided_by'] == 'psi' and evidence['scope'] == 'host'
+    assert evidence['lasting'] == {'scope': 'host', 'pressure_source': '/proc/pressure', 'cpu_pressure_percent': 93.5,
+                                   'memory_pressure_percent': 0.0, 'load1': 0.5, 'cpus': 2,
+                                   'load1_per_cpu_percent': 25.0, 'window_seconds': 0.31,
+                                   'cpu_pressure_window_percent': None}
+    # Facts gathered before these figures existed: the samples alone, at most a warn.
+    facts = healthy()
+    for key in ('pressure', 'scope', 'window_seconds', 'cpus', 'container', 'memory'):
+        del facts['load'][key]
+    facts['load'].update(cpu_percent=HIGH, loadavg=None)
+    found = finding_for(facts, 'snapshot.load')
+    assert found['status'] == 'warn' and 'no pressure stall information or load average' in found['summary'], found
