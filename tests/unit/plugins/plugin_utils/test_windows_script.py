@@ -128,8 +128,10 @@ def test_the_script_runs_in_check_mode_and_reports_no_change():
 
 # -- the parsers of the recorded command outputs -----------------------------------------------------------------
 def fixture(name):
-    with open(os.path.join(FIXTURES, name), newline='') as handle:
-        return handle.read()
+    # netsh prints CRLF line ends; the files keep LF (ansible-test's line-endings rule), the tests put CRLF back.
+    with open(os.path.join(FIXTURES, name)) as handle:
+        content = handle.read()
+    return content.replace('\n', '\r\n') if name.startswith('netsh-') else content
 
 
 def test_vss_writers():
@@ -182,7 +184,7 @@ def test_the_scripts_composed_at_run_time_parse_with_their_param_block_first():
     for node in nodes(root, 'assignment_expression'):
         match = re.match(r"\$(Sections\['(\w+)'\]|Helpers) = \{", text_of(code, node))
         if match:
-            body = [child for child in nodes(node, 'script_block_expression')][0]
+            body = list(nodes(node, 'script_block_expression'))[0]
             blocks[match.group(2) or 'helpers'] = text_of(code, body)[1:-1]
     assert sorted(blocks) == ['agent', 'connectivity', 'dhcp', 'extension', 'helpers', 'load', 'platform', 'snapshot']
     assert "$prologue = 'param($p)' + \"`n\" + $Helpers.ToString() + \"`n\"" in text
