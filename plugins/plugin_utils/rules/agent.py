@@ -69,6 +69,20 @@ def _agent_versions(ctx):
     return daemon, goal_state, sources, version
 
 
+def _below_minimum(labelled_versions, minimum):
+    """'<label> <version>' for each known version below ``minimum``; Error when one cannot be compared."""
+    below = []
+    for label, value in labelled_versions:
+        if value is None:
+            continue
+        at_least = version_at_least(value, minimum)
+        if at_least is None:
+            raise Error('cannot compare %s version %r with minimum %r' % (label, value, minimum))
+        if not at_least:
+            below.append('%s %s' % (label, value))
+    return below
+
+
 @RULES.rule('linux', 'agent.version')
 def _agent_version(ctx):
     daemon, goal_state, sources, version = _agent_versions(ctx)
@@ -78,15 +92,7 @@ def _agent_version(ctx):
         if version.get('result') == 'error':
             raise Error('agent version unknown: %s' % version.get('message'))
         raise Skip('the agent is not installed')
-    below = []
-    for label, value in (('daemon', daemon), ('goal-state agent', goal_state)):
-        if value is None:
-            continue
-        at_least = version_at_least(value, minimum)
-        if at_least is None:
-            raise Error('cannot compare %s version %r with minimum %r' % (label, value, minimum))
-        if not at_least:
-            below.append('%s %s' % (label, value))
+    below = _below_minimum([('daemon', daemon), ('goal-state agent', goal_state)], minimum)
     if below:
         return finding('agent.version', 'fail', '%s below the minimum %s' % (', '.join(below), minimum),
                        evidence, 'Update the agent package (and enable AutoUpdate.Enabled so the '
@@ -298,13 +304,7 @@ def _windows_agent_version(ctx):
         if registry.get('result') == 'error':
             raise Error('agent version unknown: %s' % registry.get('message'))
         raise Skip('the agent is not installed')
-    below = []
-    for label, value in sorted(versions.items()):
-        at_least = version_at_least(value, minimum)
-        if at_least is None:
-            raise Error('cannot compare %s %r with minimum %r' % (label, value, minimum))
-        if not at_least:
-            below.append('%s %s' % (label, value))
+    below = _below_minimum(sorted(versions.items()), minimum)
     if below:
         return finding('agent.version', 'fail', '%s below the minimum %s' % (', '.join(below), minimum), evidence,
                        'Update the VM agent (the agent updates itself when it can reach the wireserver; otherwise '

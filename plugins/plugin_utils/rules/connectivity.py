@@ -82,24 +82,30 @@ def _connectivity_https(ctx):
                    'verification error means an intercepting proxy or a broken CA store.')
 
 
-@RULES.rule('linux', 'connectivity.dns')
-def _connectivity_dns(ctx):
+def _dns_finding(ctx, remedy, nameservers=None):
+    """connectivity.dns on any OS: a name the backups need that does not resolve is a fail, a warn when a
+    proxy resolves the names for the agent."""
     probes = _probes(ctx, 'dns')
     if not probes:
         raise Skip('no HTTPS endpoint name to resolve')
     status, evidence, failed = _probe_outcome(probes)
-    resolvers = ctx.section('connectivity').get('resolvers') or {}
-    evidence['nameservers'] = resolvers.get('nameservers')
+    if nameservers is not None:
+        evidence['nameservers'] = nameservers
     if status == 'pass':
         return finding('connectivity.dns', 'pass', 'every endpoint name resolves', evidence)
     proxy = ctx.section('connectivity').get('proxy') or {}
     summary = 'names do not resolve: %s' % ', '.join(_describe(probe) for probe in failed)
-    if proxy.get('effective') and status == 'fail':
+    if proxy.get('effective'):
         status = 'warn'  # through a proxy the proxy resolves the names, not the guest
         summary += ' (a proxy is configured and resolves names itself)'
-    return finding('connectivity.dns', status, summary, evidence,
-                   'Check /etc/resolv.conf and that the VM can reach its DNS server '
-                   '(Azure DNS is 168.63.129.16).')
+    return finding('connectivity.dns', status, summary, evidence, remedy)
+
+
+@RULES.rule('linux', 'connectivity.dns')
+def _connectivity_dns(ctx):
+    resolvers = ctx.section('connectivity').get('resolvers') or {}
+    return _dns_finding(ctx, 'Check /etc/resolv.conf and that the VM can reach its DNS server '
+                             '(Azure DNS is 168.63.129.16).', resolvers.get('nameservers'))
 
 
 @RULES.rule('linux', 'connectivity.proxy')
@@ -229,19 +235,8 @@ FIREWALL_KEYWORDS = ('localsubnet', 'internet', 'intranet', 'dns', 'dhcp', 'wins
 
 @RULES.rule('windows', 'connectivity.dns')
 def _windows_connectivity_dns(ctx):
-    probes = _probes(ctx, 'dns')
-    if not probes:
-        raise Skip('no HTTPS endpoint name to resolve')
-    status, evidence, failed = _probe_outcome(probes)
-    if status == 'pass':
-        return finding('connectivity.dns', 'pass', 'every endpoint name resolves', evidence)
-    summary = 'names do not resolve: %s' % ', '.join(_describe(probe) for probe in failed)
-    proxy = ctx.section('connectivity').get('proxy') or {}
-    if proxy.get('effective') and status == 'fail':
-        status = 'warn'  # through a proxy the proxy resolves the names, not the guest
-        summary += ' (a proxy is configured and resolves names itself)'
-    return finding('connectivity.dns', status, summary, evidence,
-                   'Check the adapter\'s DNS servers (Get-DnsClientServerAddress); Azure DNS is 168.63.129.16.')
+    return _dns_finding(ctx, 'Check the adapter\'s DNS servers (Get-DnsClientServerAddress); Azure DNS is '
+                             '168.63.129.16.')
 
 
 @RULES.rule('windows', 'connectivity.proxy')

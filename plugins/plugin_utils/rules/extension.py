@@ -30,10 +30,10 @@ def _extension_installed(ctx):
                    {'handlers': [item.get('path') for item in items]})
 
 
-def _need_handlers(ctx):
+def _need_handlers(ctx, handler='VMSnapshotLinux'):
     items = _handlers(ctx)
     if not items:
-        raise Skip('no VMSnapshotLinux handler on disk')
+        raise Skip('no %s handler on disk' % handler)
     return items
 
 
@@ -111,13 +111,6 @@ def _extension_stale(ctx):
 WINDOWS_EXTENSION_EXECUTABLE = 'IaaSBcdrExtension.exe'
 
 
-def _windows_handlers(ctx):
-    items = _handlers(ctx)
-    if not items:
-        raise Skip('no VMSnapshot handler on disk')
-    return items
-
-
 @RULES.rule('windows', 'extension.installed')
 def _windows_extension_installed(ctx):
     items = _handlers(ctx)
@@ -131,7 +124,7 @@ def _windows_extension_installed(ctx):
 
 @RULES.rule('windows', 'extension.version')
 def _windows_extension_version(ctx):
-    items = _windows_handlers(ctx)
+    items = _need_handlers(ctx, 'VMSnapshot')
     minimum = ctx.options['min_extension_version']
     if minimum == defaults.MIN_LINUX_EXTENSION_VERSION:  # the default is the Linux handler's
         minimum = defaults.MIN_WINDOWS_EXTENSION_VERSION
@@ -143,13 +136,13 @@ def _windows_extension_version(ctx):
 
 @RULES.rule('windows', 'extension.status')
 def _windows_extension_status(ctx):
-    _windows_handlers(ctx)
+    _need_handlers(ctx, 'VMSnapshot')
     return _extension_status(ctx)  # the same status file, parsed by the same parser
 
 
 @RULES.rule('windows', 'extension.stale')
 def _windows_extension_stale(ctx):
-    _windows_handlers(ctx)
+    _need_handlers(ctx, 'VMSnapshot')
     return _extension_stale(ctx)
 
 
