@@ -427,3 +427,346 @@ def split_endpoint(text, default_port):
     if not host or (port is not None and not 0 < port < 65536):
         raise ValueError('not a host[:port]: %r' % text)
     return host, port
+
+
+# --- netplan and cloud-init network YAML ------------------------------------------------------------
+
+_YAML_BOOLEANS = {'true': True, 'yes': True, 'on': True, 'false': False, 'no': False, 'off': False}
+_YAML_INT_RE = re.compile(r'^[-+]?(0|[1-9][0-9]*)$')
+_YAML_FLOAT_RE = re.compile(r'^[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+][0-9]+)?$')
+_YAML_ESCAPES = {'0': '\0', 'a': '\a', 'b': '\b', 't': '\t', '\t': '\t', 'n': '\n', 'v': '\v', 'f': '\f',
+                 'r': '\r', 'e': '\x1b', ' ': ' ', '"': '"', '/': '/', '\\': '\\'}
+_YAML_HEX_ESCAPES = {'x': 2, 'u': 4, 'U': 8}
+_YAML_UNSUPPORTED = '&*!|>%@`?'
+
+
+class _YamlError(ValueError):
+    def __init__(self, number, message):
+        super().__init__('line %d: %s' % (number, message))
+
+
+def parse_netplan_yaml(text):
+    """Parse a netplan (or cloud-init network) YAML file, without PyYAML.
+
+    The subset those files are written in: block mappings and sequences (a sequence may sit at its
+    key's indentation, as PyYAML writes it), flow ``[a, b]`` and ``{k: v}`` collections (over several
+    lines too), plain, 'single' and "double" quoted scalars, ``#`` comments, one optional ``---``.
+    Plain scalars are typed as YAML 1.1 does for what netplan uses: null (``~``, ``null``, empty),
+    booleans (true/false, yes/no, on/off in any case), decimal integers and floats; the rest
+    (addresses, MAC addresses, names) is text. Keys are always text. Anchors, tags, block scalars
+    and multi-line plain scalars are refused, not guessed.
+
+    Returns {'document': the data (None when empty or unreadable), 'warnings': [...]}; when the text
+    cannot be read, document is None and a warning names the line.
+    """
+    warnings = []
+    text = _to_text(text, 'YAML', warnings)
+    if text is None:
+        return {'document': None, 'warnings': warnings}
+    try:
+        lines = _yaml_lines(text)
+        parser = _YamlBlocks(lines)
+        document = parser.node(lines[0][1]) if lines else None
+        if parser.index < len(lines):
+            raise _YamlError(lines[parser.index][0], 'expected "- item"' if isinstance(document, list)
+                             else 'more text after the document')
+    except _YamlError as exc:
+        warnings.append('YAML %s' % exc)
+        document = None
+    except RecursionError:
+        warnings.append('YAML: nested too deeply')
+        document = None
+    return {'document': document, 'warnings': warnings}
+
+
+def _yaml_lines(text):
+    """(line number, indentation, content) of each line holding something: comments removed, a
+    flow collection open at the end of a line joined with the lines that close it."""
+    lines = []
+    pending = None  # [number, indent, content, open brackets] of a flow collection still open
+    for number, raw in _lines(text):
+        body = raw.lstrip(' ')
+        indent = len(raw) - len(body)
+        content, depth = _yaml_strip_comment(body, number, pending[3] if pending else 0)
+        if pending is not None:
+            pending[2] += '\n' + content  # a line break ends a plain scalar (no multi-line ones)
+            pending[3] += depth
+            if pending[3] <= 0:
+                lines.append(tuple(pending[:3]))
+                pending = None
+            continue
+        if not content:
+            continue
+        if body.startswith('\t'):
+            raise _YamlError(number, 'a tab in the indentation')
+        if indent == 0 and (content.startswith('---') or content.startswith('...') or content.startswith('%')):
+            if content == '---' and not lines:
+                continue
+            raise _YamlError(number, 'only one YAML document is supported')
+        if depth > 0:
+            pending = [number, indent, content, depth]
+        else:
+            lines.append((number, indent, content))
+    if pending is not None:
+        raise _YamlError(pending[0], '"%s" is not closed' % ('[' if '[' in pending[2] else '{'))
+    return lines
+
+
+def _yaml_strip_comment(body, number, depth=0):
+    """``body`` without its comment, and how many flow brackets it leaves open.
+
+    ``depth`` is how many were open before this line. Quotes and brackets count only where a value
+    starts: inside plain text (``it's``, ``en[0-9]``) they are just characters, as in YAML.
+    """
+    quote = None
+    opened = 0
+    index = 0
+    while index < len(body):
+        char = body[index]
+        if quote == '"' and char == '\\':
+            index += 1
+        elif quote == "'" and char == "'" and body[index + 1:index + 2] == "'":
+            index += 1
+        elif char == quote:
+            quote = None
+        elif quote is None:
+            in_flow = depth + opened > 0
+            if char == '#' and (index == 0 or body[index - 1] in ' \t' or (in_flow and body[index - 1] in ',[]{}')):
+                return body[:index].rstrip(), opened
+            if char in '\'"' and _yaml_value_starts(body, index, in_flow):
+                quote = char
+            elif char in '[{' and (in_flow or _yaml_value_starts(body, index, in_flow)):
+                opened += 1
+            elif char in ']}' and in_flow:
+                opened -= 1
+        index += 1
+    if quote is not None:
+        raise _YamlError(number, 'unterminated quoted text (multi-line scalars are not supported)')
+    return body.rstrip(), opened
+
+
+def _yaml_value_starts(body, index, in_flow):
+    """Whether a value may start at ``index``: at the start of the line, after "key: " or "- ",
+    and in a flow collection after "[", "{" or ","."""
+    before = body[:index].rstrip(' \t')
+    if not before or (in_flow and before[-1] in '[{,'):
+        return True
+    if before.endswith(':') or before == '-' or before.endswith((' -', '\t-')):
+        return index > len(before)  # a space between the indicator and the value
+    return False
+
+
+class _YamlBlocks:
+    """Recursive descent over the block structure of ``_yaml_lines``."""
+
+    def __init__(self, lines):
+        self.lines = lines
+        self.index = 0
+
+    def node(self, indent):
+        """The node whose first line is the current one, which is indented by ``indent``."""
+        number, _indent, content = self.lines[self.index]
+        if _yaml_is_item(content):
+            return self.sequence(indent)
+        if _yaml_split_key(content, number) is not None:
+            return self.mapping(indent)
+        self.index += 1
+        return _yaml_inline(content, number)
+
+    def nested(self, indent, sequence_may_align):
+        """The value on the lines after a key or a bare "-": more indented, or a sequence at the key's
+        own indentation; None when there is none."""
+        if self.index < len(self.lines):
+            _number, line_indent, content = self.lines[self.index]
+            if line_indent > indent or (sequence_may_align and line_indent == indent and _yaml_is_item(content)):
+                return self.node(line_indent)
+        return None
+
+    def mapping(self, indent):
+        result = {}
+        while self.index < len(self.lines):
+            number, line_indent, content = self.lines[self.index]
+            if line_indent < indent:
+                break
+            if line_indent > indent:
+                raise _YamlError(number, 'unexpected indentation (multi-line plain scalars are not supported)')
+            split = None if _yaml_is_item(content) else _yaml_split_key(content, number)
+            if split is None:
+                raise _YamlError(number, 'expected "key: value"')
+            key, rest = split
+            self.index += 1
+            result[key] = _yaml_inline(rest, number) if rest else self.nested(indent, True)
+        return result
+
+    def sequence(self, indent):
+        result = []
+        while self.index < len(self.lines):
+            number, line_indent, content = self.lines[self.index]
+            if line_indent > indent:
+                raise _YamlError(number, 'unexpected indentation (multi-line plain scalars are not supported)')
+            if line_indent < indent or not _yaml_is_item(content):
+                break
+            rest = content[1:].lstrip(' ')
+            if not rest:
+                self.index += 1
+                result.append(self.nested(indent, False))
+                continue
+            # "- key: value" starts a mapping whose other keys line up with "key": the item's text
+            # becomes a line of its own, indented to its column.
+            column = indent + len(content) - len(rest)
+            self.lines[self.index] = (number, column, rest)
+            result.append(self.node(column))
+        return result
+
+
+def _yaml_is_item(content):
+    return content == '-' or content.startswith('- ')
+
+
+def _yaml_split_key(content, number):
+    """(key, rest of the line) when ``content`` is "key: value" or "key:", else None."""
+    if content[0] in '\'"':
+        key, end = _yaml_quoted(content, 0, number)
+        after = content[end:].lstrip(' ')
+        if after == ':' or after.startswith(': '):
+            return key, after[1:].strip()
+        return None
+    if content[0] in '[{':
+        return None
+    _yaml_check_plain_start(content, number)
+    for index, char in enumerate(content):
+        if char == ':' and content[index + 1:index + 2] in ('', ' '):
+            key = content[:index].rstrip()
+            return (key, content[index + 1:].strip()) if key else None
+    return None
+
+
+def _yaml_inline(text, number):
+    """A value written on one (logical) line: a flow collection, a quoted or a plain scalar."""
+    if text[0] in '[{\'"':
+        value, end = _yaml_flow(text, 0, number)
+        if text[end:].strip():
+            raise _YamlError(number, 'text after "%s"' % text[end - 1])
+        return value
+    _yaml_check_plain_start(text, number)
+    if _yaml_is_item(text):
+        raise _YamlError(number, 'a "- item" cannot follow "key:" on the same line')
+    if ': ' in text or text.endswith(':'):
+        raise _YamlError(number, 'a plain value cannot hold ": "')
+    return _yaml_plain(text)
+
+
+def _yaml_check_plain_start(text, number):
+    if text[0] in _YAML_UNSUPPORTED:
+        raise _YamlError(number, 'anchors, aliases, tags and block scalars are not supported')
+    if text[0] in ',]}':
+        raise _YamlError(number, 'unexpected "%s"' % text[0])
+
+
+def _yaml_plain(text):
+    if text in ('', '~') or text.lower() == 'null':
+        return None
+    if text.lower() in _YAML_BOOLEANS:
+        return _YAML_BOOLEANS[text.lower()]
+    if _YAML_INT_RE.match(text):
+        return int(text)
+    if _YAML_FLOAT_RE.match(text):
+        return float(text)
+    return text
+
+
+def _yaml_skip_spaces(text, index):
+    while index < len(text) and text[index] in ' \t\n':
+        index += 1
+    return index
+
+
+def _yaml_flow(text, index, number):
+    """(value, index after it) of the flow node at ``index``: [...], {...}, a quoted or plain scalar."""
+    index = _yaml_skip_spaces(text, index)
+    if index >= len(text):
+        raise _YamlError(number, 'a value is missing in a flow collection')
+    char = text[index]
+    if char in '\'"':
+        return _yaml_quoted(text, index, number)
+    if char not in '[{':
+        if char in _YAML_UNSUPPORTED:
+            raise _YamlError(number, 'anchors, aliases, tags and block scalars are not supported')
+        if char == '-' and text[index + 1:index + 2] in ('', ' ', ',', ']', '}'):
+            raise _YamlError(number, 'a "- item" inside a flow collection')
+        end = index
+        while end < len(text) and text[end] not in ',[]{}\n' and not (
+                text[end] == ':' and text[end + 1:end + 2] in ('', ' ', '\n', ',', ']', '}')):
+            end += 1
+        if end == index:
+            raise _YamlError(number, 'a value is missing in a flow collection')
+        return _yaml_plain(text[index:end].strip()), end
+    closing = ']' if char == '[' else '}'
+    result = [] if char == '[' else {}
+    index += 1
+    while True:
+        index = _yaml_skip_spaces(text, index)
+        if index < len(text) and text[index] == closing:
+            return result, index + 1
+        if char == '[':
+            value, index = _yaml_flow(text, index, number)
+            result.append(value)
+        else:
+            key, index = _yaml_flow_key(text, index, number)
+            index = _yaml_skip_spaces(text, index + 1)
+            if index < len(text) and text[index] in ',}':
+                result[key] = None
+            else:
+                result[key], index = _yaml_flow(text, index, number)
+        index = _yaml_skip_spaces(text, index)
+        if index < len(text) and text[index] == ',':
+            index += 1
+        elif index >= len(text) or text[index] != closing:
+            raise _YamlError(number, 'expected "," or "%s" in a flow collection' % closing)
+
+
+def _yaml_flow_key(text, index, number):
+    """(key text, index of its ":") of the flow mapping entry at ``index``."""
+    if text[index] in '\'"':
+        key, end = _yaml_quoted(text, index, number)
+        end = _yaml_skip_spaces(text, end)
+    else:
+        end = index
+        while end < len(text) and text[end] not in ',[]{}\n' and not (
+                text[end] == ':' and text[end + 1:end + 2] in ('', ' ', '\n', ',', '}')):
+            end += 1
+        key = text[index:end].strip()
+    if end >= len(text) or text[end] != ':' or not key:
+        raise _YamlError(number, 'expected "key: value" in "{...}"')
+    return key, end
+
+
+def _yaml_quoted(text, index, number):
+    """(text, index after the closing quote) of the quoted scalar at ``index``."""
+    quote = text[index]
+    out = []
+    index += 1
+    while index < len(text):
+        char = text[index]
+        if char == quote:
+            if quote == "'" and text[index + 1:index + 2] == "'":
+                out.append("'")
+                index += 2
+                continue
+            return ''.join(out), index + 1
+        if quote == '"' and char == '\\':
+            escape = text[index + 1:index + 2]
+            if escape in _YAML_ESCAPES:
+                out.append(_YAML_ESCAPES[escape])
+                index += 2
+                continue
+            digits = text[index + 2:index + 2 + _YAML_HEX_ESCAPES.get(escape, 0)]
+            if escape not in _YAML_HEX_ESCAPES or not re.match(r'^[0-9a-fA-F]+$', digits) or \
+                    len(digits) != _YAML_HEX_ESCAPES[escape]:
+                raise _YamlError(number, 'unknown escape \\%s' % escape)
+            out.append(chr(int(digits, 16)))
+            index += 2 + len(digits)
+            continue
+        out.append(char)
+        index += 1
+    raise _YamlError(number, 'unterminated quoted text (multi-line scalars are not supported)')

@@ -19,6 +19,8 @@ description:
     and rewrites each to DHCP, keeping everything else. cloud-init's own network configuration is reported,
     not changed.
   - Every changed file is first copied to O(backup_dir)C(/<id>/).
+  - Netplan files are read with the collection's own parser (as the facts read them) but written back with
+    PyYAML, which the host needs for that; the rewritten file keeps its settings, not its comments.
   - When the manager of a changed file is running, the new configuration is applied by a detached helper a
     few seconds after the module returns, guarded by a timed rollback - unless the same module is called
     with O(confirm) set to the returned RV(rollback_id) within O(rollback_timeout) seconds (which proves the
@@ -116,6 +118,7 @@ from ansible.module_utils.common.text.converters import to_native, to_text
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils import files
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux import dhcp as dhcp_facts
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux.host import Host
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.parsers import parse_netplan_yaml
 
 try:
     import yaml
@@ -197,9 +200,16 @@ def rewrite_ifupdown(text, interface):
 
 
 def rewrite_netplan(text, interface):
+    """Read with the collection's netplan parser, as the facts read it (PyYAML would turn a MAC address
+    like 12:34:56:12:34:56 into a number); written back with PyYAML's safe_dump, which drops comments."""
     if not HAS_YAML:
-        raise ValueError('PyYAML is not installed: cannot rewrite netplan YAML')
-    document = yaml.safe_load(text) or {}
+        raise ValueError('PyYAML is not installed: cannot write netplan YAML')
+    parsed = parse_netplan_yaml(text)
+    if parsed['document'] is None and parsed['warnings']:
+        raise ValueError('; '.join(parsed['warnings']))
+    document = parsed['document'] or {}
+    if not isinstance(document, dict) or not isinstance(document.get('network') or {}, dict):
+        raise ValueError('not a netplan document: "network" is not a mapping')
     network = document.get('network') or {}
     for group in ('ethernets', 'bonds', 'bridges', 'vlans'):
         for device_id, device in (network.get(group) or {}).items():

@@ -12,15 +12,10 @@ import re
 
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux.host import (
     OFFLINE_MESSAGE, error, ok, skip)
-from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.parsers import ini_items
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.parsers import (
+    ini_items, parse_netplan_yaml)
 
 __metaclass__ = type
-
-try:
-    import yaml  # PyYAML ships with cloud-init on every Azure image; without it netplan is an error entry
-    HAS_YAML = True
-except ImportError:  # pragma: no cover - depends on the host
-    HAS_YAML = False
 
 MAX_CONFIG_BYTES = 256 * 1024
 IFF_UP = 0x1
@@ -66,19 +61,16 @@ class _Reader:
                          and not self.host.isdir(directory + '/' + name))
         return found
 
-    def yaml(self, path):
-        text = self.text(path)
+    def yaml(self, path, text=None):
+        """The YAML document of ``path`` (or of ``text`` read from it), read with the collection's
+        own parser so that every host reads it the same, PyYAML or not; None when unreadable."""
+        text = self.text(path) if text is None else text
         if text is None:
             return None
-        if not HAS_YAML:
-            self.errors.append({'file': path, 'message': 'PyYAML is not installed on the host: '
-                                                         'YAML configuration not read'})
-            return None
-        try:
-            return yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            self.errors.append({'file': path, 'message': 'malformed YAML: %s' % str(exc).replace('\n', ' ')})
-            return None
+        parsed = parse_netplan_yaml(text)
+        if parsed['document'] is None and parsed['warnings']:
+            self.errors.append({'file': path, 'message': '; '.join(parsed['warnings'])})
+        return parsed['document']
 
 
 # -- ifupdown ----------------------------------------------------------------------------------------
@@ -257,13 +249,28 @@ def cloud_init_entries(network, path):
     return entries
 
 
+def only_top_level_key(text, key):
+    """``text`` with every line blanked but those of the top-level ``key:`` (line numbers kept).
+
+    cloud-init files hold much YAML besides the network (write_files with block scalars...) that
+    the network check neither needs nor should fail on.
+    """
+    kept = []
+    inside = False
+    for line in text.split('\n'):
+        if line[:1] not in ('', ' ', '\t', '#'):
+            inside = re.match(r'%s\s*:' % re.escape(key), line) is not None
+        kept.append(line if inside else '')
+    return '\n'.join(kept)
+
+
 def gather_cloud_init(reader):
     entries = []
     for path in list(CLOUD_INIT_FILES) + reader.files(CLOUD_INIT_DIRS, r'^.*\.cfg$'):
         text = reader.text(path)
         if text is None or not re.search(r'^network\s*:', text, re.MULTILINE):
             continue  # most cloud-init files say nothing about the network: no need for YAML
-        document = reader.yaml(path)
+        document = reader.yaml(path, only_top_level_key(text, 'network'))
         if isinstance(document, dict):
             entries.extend(cloud_init_entries(document.get('network'), path))
     return entries

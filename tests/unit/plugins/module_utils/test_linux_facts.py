@@ -3,9 +3,11 @@
 """The Linux gatherers against fixture root trees and command outputs recorded on a lab guest."""
 from __future__ import absolute_import, division, print_function
 
+import importlib
 import json
 import os
 import socket
+import sys
 import time
 
 import pytest
@@ -14,9 +16,10 @@ from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux
     agent, connectivity, dhcp, extension, gather, load, platform)
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux.host import (
     Host, subprocess_runner)
+from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils import engine as evaluator
 
 from core_fixtures import fixture_text
-from linux_fakes import cmdline, failed, make_host, recorded
+from linux_fakes import HOSTS, cmdline, failed, make_host, recorded
 
 __metaclass__ = type
 
@@ -518,16 +521,45 @@ def test_dhcp_sources_of_every_kind(tmp_path):
     assert facts['errors'] == []
 
 
-def test_dhcp_malformed_yaml_and_missing_pyyaml(tmp_path, monkeypatch):
+def test_dhcp_malformed_yaml_is_an_error_entry_naming_the_line(tmp_path):
     files = {'etc/netplan/01.yaml': 'network: [unclosed\n', 'etc/network/interfaces': 'iface eth0 inet dhcp\n'}
     facts = dhcp.gather_dhcp(make_host(tmp_path, files, proc={'net/route': ''}))
-    assert facts['errors'][0]['file'] == '/etc/netplan/01.yaml'
-    assert 'malformed YAML' in facts['errors'][0]['message']
+    assert facts['errors'] == [{'file': '/etc/netplan/01.yaml', 'message': 'YAML line 1: "[" is not closed'}]
     assert [item['kind'] for item in facts['sources']] == ['ifupdown']
-    monkeypatch.setattr(dhcp, 'HAS_YAML', False)
-    facts = dhcp.gather_dhcp(make_host(tmp_path / 'noyaml', {'etc/netplan/01.yaml': NETPLAN},
-                                       proc={'net/route': ''}))
-    assert 'PyYAML is not installed' in facts['errors'][0]['message']
+
+
+def test_dhcp_reads_yaml_the_same_without_pyyaml(tmp_path, monkeypatch):
+    """Field trial: guests without PyYAML reported netplan files as unreadable."""
+    files = {'etc/netplan/50-cloud-init.yaml': NETPLAN,
+             'etc/cloud/cloud.cfg.d/90-net.cfg': CLOUD_INIT_V1,
+             # Other cloud-init YAML (a block scalar) is not the network check's business.
+             'etc/cloud/cloud.cfg': 'write_files:\n  - content: |\n      text\n    path: /x\nnetwork: {config: disabled}\n'}
+    monkeypatch.setitem(sys.modules, 'yaml', None)  # "import yaml" raises ImportError
+    try:
+        facts = importlib.reload(dhcp).gather_dhcp(make_host(tmp_path, files, proc={'net/route': ''}))
+    finally:
+        monkeypatch.undo()
+        importlib.reload(dhcp)
+    assert facts['errors'] == []
+    assert [(item['kind'], item['interface'], item['method']) for item in facts['sources']] == [
+        ('netplan', 'eth0', 'dhcp'), ('netplan', 'eth1', 'static'), ('cloud-init', None, 'other'),
+        ('cloud-init', 'eth0', 'static')]
+
+
+def test_the_lab_static_netplan_file_is_static_and_fails_the_check(tmp_path):
+    """The file of the lab's static_ip_netplan fault (faults.py _static_text, guest1's address), alone."""
+    netplan = 'network:\n  version: 2\n  ethernets:\n    eth0:\n      dhcp4: false\n      addresses: [10.213.0.11/24]\n'
+    section = dhcp.gather_dhcp(make_host(tmp_path, {'etc/netplan/50-cloud-init.yaml': netplan},
+                                         proc={'net/route': ''}, sys={'class/net/eth0/flags': '0x1003\n'}))
+    assert section['errors'] == []
+    assert [item for item in section['sources'] if item['kind'] == 'netplan'] == [
+        {'kind': 'netplan', 'file': '/etc/netplan/50-cloud-init.yaml', 'interface': 'eth0', 'method': 'static',
+         'addresses': ['10.213.0.11/24'], 'family': 'inet'}]
+    with open(os.path.join(HOSTS, 'lab-static_ip_netplan.json')) as handle:
+        facts = json.load(handle)
+    facts['dhcp'] = section
+    findings = dict((finding['check'], finding) for finding in evaluator.evaluate(facts, {'assume_azure': True}))
+    assert findings['snapshot.dhcp']['status'] == 'fail'
 
 
 def test_primary_interface(tmp_path):

@@ -73,6 +73,16 @@ def test_netplan_static_becomes_dhcp4_keeping_ipv6_and_other_routes():
     assert guest_dhcp.rewrite_netplan(after, 'eth0') == after
 
 
+def test_netplan_is_read_with_the_facts_parser_so_mac_addresses_stay_text():
+    """PyYAML reads 12:34:56:12:34:56 as a base-60 number and would write it back as 2821109907456."""
+    pytest.importorskip('yaml')
+    text = NETPLAN_STATIC.replace('      gateway4:', '      match: {macaddress: 12:34:56:12:34:56}\n      gateway4:')
+    after = guest_dhcp.rewrite_netplan(text, 'eth0')
+    assert "macaddress: '12:34:56:12:34:56'" in after
+    with pytest.raises(ValueError, match='line 1'):
+        guest_dhcp.rewrite_netplan('network: [unclosed\n', 'eth0')
+
+
 NETWORKD_STATIC = """[Match]
 Name=eth0
 

@@ -94,7 +94,7 @@ def test_healthy_guest_passes_every_guest_check():
     ('restart_no', {'agent.autorestart': 'warn', 'agent.service': 'pass'}),
     ('logs_verbose', {'agent.verbose_logging': 'info'}),
     ('extension_two_versions', {'extension.stale': 'warn', 'extension.version': 'pass'}),
-    ('static_ip_netplan', {'snapshot.dhcp': 'warn'}),  # netplan YAML unreadable without PyYAML
+    ('static_ip_netplan', {'snapshot.dhcp': 'warn'}),  # ifupdown says dhcp, netplan says static
     ('static_ip_networkd', {'snapshot.dhcp': 'warn'}),  # ifupdown says dhcp, networkd says static
     ('extension_missing', {'extension.installed': 'info', 'extension.version': 'skip', 'extension.status': 'skip',
                            'extension.stale': 'skip'}),
@@ -117,7 +117,7 @@ def test_recorded_blackholes_time_out_and_refusals_do_not():
 
 def test_recorded_static_configurations_name_their_files():
     findings = by_check(evaluator.evaluate(lab_facts('static_ip_netplan'), ASSUME_AZURE))
-    assert '/etc/netplan/50-cloud-init.yaml (PyYAML is not installed' in findings['snapshot.dhcp']['summary']
+    assert '/etc/netplan/50-cloud-init.yaml (netplan: static)' in findings['snapshot.dhcp']['summary']
     findings = by_check(evaluator.evaluate(lab_facts('static_ip_networkd'), ASSUME_AZURE))
     assert '/etc/systemd/network/10-eth0.network (networkd: static)' in findings['snapshot.dhcp']['summary']
 
