@@ -17,6 +17,8 @@ import threading
 import time
 
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils import defaults
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.observations import (  # noqa: F401 pylint: disable=unused-import
+    error, ok, skip, utc_iso)  # the Linux gatherers import them from here
 
 __metaclass__ = type
 
@@ -109,9 +111,6 @@ def file_type(mode):
             return name
     return 'not a regular file'
 
-
-def utc_iso(epoch):
-    return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(epoch))
 
 
 class Host:
@@ -268,22 +267,6 @@ class Host:
             return os.readlink(self.path(absolute, follow=False))
         except OSError:
             return None
-
-
-def ok(**data):
-    """An observation that worked."""
-    data['result'] = 'ok'
-    return data
-
-
-def skip(message, **data):
-    data.update(result='skip', message=message)
-    return data
-
-
-def error(message, **data):
-    data.update(result='error', message=message)
-    return data
 
 
 OFFLINE_MESSAGE = 'offline mode (root is not /): the analysed system is not running'

@@ -17,6 +17,9 @@ import re
 import struct
 import time
 
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.observations import (
+    error, ok, skip, utc_iso)
+
 __metaclass__ = type
 
 OFFLINE = 'offline: the OS disk is not running'
@@ -35,22 +38,8 @@ MAX_STATUS_BYTES = 256 * 1024
 STATUS_RE = re.compile(r'^([0-9]+)\.status$', re.IGNORECASE)
 
 
-def ok(**data):
-    data['result'] = 'ok'
-    return data
-
-
-def error(message, **data):
-    data.update(result='error', message=message)
-    return data
-
-
-def skip(message=OFFLINE):
-    return {'result': 'skip', 'message': message}
-
-
-def utc_iso(seconds):
-    return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(seconds))
+def skip_offline(message=OFFLINE):
+    return skip(message)
 
 
 def find_path(root, parts):
@@ -323,8 +312,8 @@ def gather(root, sections, options=None):
             services=dict((name, _service(system, control_set, name)) for name in VSS_SERVICES)),
         'dhcp': lambda: ok(primary_interface=skip('offline: no route table on a disk'),
                            adapters=_adapters(system, control_set)),
-        'load': skip,
-        'connectivity': skip,
+        'load': skip_offline,
+        'connectivity': skip_offline,
     }
     for name in sections:
         if name in builders:

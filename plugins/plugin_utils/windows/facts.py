@@ -19,6 +19,7 @@ from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils impor
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils import options as option_table
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.identity import azure_by_dmi
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux.extension import parse_utc
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.observations import error, ok, skip
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.parsers import (
     parse_extension_status, parse_proxy_url, split_endpoint)
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.redact import redact
@@ -80,20 +81,6 @@ def module_args(sections, args):
 
 
 # -- helpers ------------------------------------------------------------------------------------------------------
-def ok(**data):
-    data['result'] = 'ok'
-    return data
-
-
-def error(message, **data):
-    data.update(result='error', message=message)
-    return data
-
-
-def skip(message):
-    return {'result': 'skip', 'message': message}
-
-
 def _is_ok(observation):
     return isinstance(observation, dict) and observation.get('result') == 'ok'
 
