@@ -12,6 +12,7 @@ be diagnosed (unreachable, unsupported OS) also carries ``"error"``: the reason,
 from __future__ import absolute_import, division, print_function
 
 import datetime
+import functools
 import html
 import json
 import os
@@ -78,9 +79,42 @@ def collection_version(root=_COLLECTION_ROOT):
 
 # -- building the report ---------------------------------------------------------------------
 
+# The same texts recur on most hosts of a fleet (summaries, remedies, paths, agent log lines):
+# each distinct short text is redacted once. Bounded, so a large fleet cannot grow it without limit.
+_REDACT_CACHE_SIZE = 16384
+_REDACT_CACHE_MAX_CHARS = 2048
+
+
+@functools.lru_cache(maxsize=_REDACT_CACHE_SIZE)
+def _redact_cached(text):
+    return redact(text)
+
+
+def _redact_tree(value):
+    """redact_tree (module_utils.redact) with the cache above."""
+    if isinstance(value, str):
+        return _redact_cached(value) if len(value) <= _REDACT_CACHE_MAX_CHARS else redact(value)
+    if isinstance(value, dict):
+        total = 0
+        result = {}
+        for key, item in value.items():
+            result[key], count = _redact_tree(item)
+            total += count
+        return result, total
+    if isinstance(value, (list, tuple)):
+        total = 0
+        result = []
+        for item in value:
+            item, count = _redact_tree(item)
+            result.append(item)
+            total += count
+        return result, total
+    return redact_tree(value)
+
+
 def redact_findings(findings):
     """Findings with every summary, evidence and remedy string redacted; returns (findings, count)."""
-    return redact_tree(list(findings))
+    return _redact_tree(list(findings))
 
 
 def host_entry(findings=None, platform=None, reachable=True, error=None):
@@ -202,10 +236,95 @@ def _evidence_text(evidence):
     return json.dumps(evidence, indent=2, sort_keys=True, ensure_ascii=False, default=str)
 
 
+# -- what the fleet views share ----------------------------------------------------------------
+
+# Hosts by severity: unreachable, then the worst status (an undiagnosed host counts as 'error').
+_STATE_ORDER = ('unreachable',) + STATUSES
+_PROBLEMS = ('fail', 'error', 'warn')
+# The statuses whose findings the HTML and Markdown show one by one (pass and skip are only named).
+_SHOWN = _PROBLEMS + ('info',)
+
+
+def _problem_checks(entry):
+    """The host's (status, check) pairs that fail, error or warn, worst first."""
+    findings = entry.get('findings') or []
+    return [(status, f['check']) for status in _PROBLEMS for f in findings if f['status'] == status]
+
+
+def _hosts_by_severity(report):
+    """(name, entry, state) of every host: unreachable first, then by worst status, most problems, name."""
+    rows = []
+    for name, entry in report['hosts'].items():
+        state = _host_state(entry)
+        rows.append((_STATE_ORDER.index(state), -len(_problem_checks(entry)), name, entry, state))
+    rows.sort(key=lambda row: row[:3])
+    return [(name, entry, state) for _rank, _count, name, entry, state in rows]
+
+
+def _ranking(report):
+    """The causes that fail, error or warn somewhere and the checks that are not pass or skip somewhere,
+    ranked by the hosts they affect (fail, then error, warn, info).
+
+    Returns (causes, checks): causes are (cause, {status: host count}); checks are (check, cause,
+    {status: [host names]}, a finding of the check carrying the remedy most of its hosts share).
+    """
+    checks = {}
+    causes = dict((cause, dict((status, set()) for status in _PROBLEMS)) for cause in CAUSES)
+    for name, entry in report['hosts'].items():
+        for finding in entry.get('findings') or []:
+            status = finding['status']
+            if status not in _SHOWN:
+                continue
+            check = checks.setdefault(finding['check'], {
+                'cause': finding.get('cause'), 'hosts': dict((s, []) for s in _SHOWN), 'remedies': {},
+                'first': finding})
+            check['hosts'][status].append(name)
+            remedy = finding.get('remedy') or ''
+            check['remedies'][remedy] = check['remedies'].get(remedy, 0) + 1
+            if status in _PROBLEMS:
+                causes.setdefault(finding.get('cause'), dict((s, set()) for s in _PROBLEMS))[status].add(name)
+
+    def severity(counts):
+        return tuple(-counts.get(status, 0) for status in _SHOWN)
+
+    cause_rows = [(cause, dict((s, len(hosts[s])) for s in _PROBLEMS)) for cause, hosts in causes.items()]
+    cause_rows = [row for row in cause_rows if any(row[1].values())]
+    cause_rows.sort(key=lambda row: severity(row[1]))
+    check_rows = []
+    for check_id, check in checks.items():
+        # The remedy most hosts share is shown once, with the check; a host's own differing one stays with it.
+        remedy = max(check['remedies'].items(), key=lambda item: item[1])[0]
+        check_rows.append((check_id, check['cause'], check['hosts'], dict(check['first'], remedy=remedy or None)))
+    check_rows.sort(key=lambda row: (severity(dict((s, len(row[2][s])) for s in _SHOWN)), row[0]))
+    return cause_rows, check_rows
+
+
 # -- findings.json ---------------------------------------------------------------------------
 
+def _json(value):
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
 def render_json(report):
-    return json.dumps(report, indent=2, ensure_ascii=False, default=str) + '\n'
+    """The contract, one finding per line: readable, diffable and grep-able, and written by the
+    C encoder (json.dumps with ``indent`` runs the pure-Python one, the slowest part at 1000 hosts)."""
+    lines = ['{']
+    for key, value in report.items():
+        if key != 'hosts':
+            lines.append('  %s: %s,' % (_json(key), _json(value)))
+    lines.append('  "hosts": {')
+    names = list(report['hosts'])
+    for position, name in enumerate(names):
+        entry = report['hosts'][name]
+        head = ', '.join('%s: %s' % (_json(key), _json(value)) for key, value in entry.items() if key != 'findings')
+        findings = entry.get('findings') or []
+        lines.append('    %s: {%s, "findings": [%s' % (_json(name), head, '' if findings else ']}'))
+        for index, finding in enumerate(findings):
+            lines.append('      %s%s' % (_json(finding), ',' if index < len(findings) - 1 else ']}'))
+        if position < len(names) - 1:
+            lines[-1] += ','
+    lines += ['  }', '}']
+    return '\n'.join(lines) + '\n'
 
 
 # -- report.md -------------------------------------------------------------------------------
@@ -226,8 +345,17 @@ def _md_code_block(text):
     return '%s\n%s\n%s' % (fence, text, fence)
 
 
+def _md_link(url):
+    """An autolink; nothing that could end it or a table cell."""
+    return '<%s>' % str(url).replace('>', '%3E').replace('|', '%7C').replace(' ', '%20') if url else ''
+
+
 def render_markdown(report):
+    """Summary tables first (causes and checks by hosts affected, hosts by severity), then the details
+    of the hosts that fail, error, warn or could not be diagnosed; findings.json has every finding."""
     fleet = fleet_summary(report)
+    cause_rows, check_rows = _ranking(report)
+    hosts = _hosts_by_severity(report)
     lines = [
         '# snapshot_doctor report',
         '',
@@ -235,37 +363,65 @@ def render_markdown(report):
         % (_md(report['generated_at']), _md(report['collection_version']), fleet['hosts'],
            fleet['unreachable']),
         '',
-        '## Fleet',
+        '## Causes by hosts affected',
+        '',
+        '| cause | hosts fail | hosts error | hosts warn |',
+        '| --- | --- | --- | --- |',
+    ]
+    lines += ['| %s | %d | %d | %d |' % ((_md(cause),) + tuple(counts[s] for s in _PROBLEMS))
+              for cause, counts in cause_rows]
+    lines += ['', '## Checks by hosts affected', '',
+              '| check | cause | hosts fail | hosts error | hosts warn | hosts info | remedy | fix role | article |',
+              '| --- | --- | --- | --- | --- | --- | --- | --- | --- |']
+    lines += ['| %s | %s | %d | %d | %d | %d | %s | %s | %s |' % (
+        (_md(check_id), _md(cause)) + tuple(len(names[s]) for s in _SHOWN)
+        + (_md(common.get('remedy') or ''), _md(common.get('fix') or ''), _md_link(common.get('doc'))))
+        for check_id, cause, names, common in check_rows]
+    lines += [
+        '',
+        '## Fleet (hosts by severity)',
         '',
         '| host | result | ' + ' | '.join(CAUSES) + ' |',
         '| --- | --- | ' + ' | '.join('---' for cause in CAUSES) + ' |',
     ]
-    for name, entry in report['hosts'].items():
+    for name, entry, state in hosts:
         cells = [_cause_status(entry, cause) or '' for cause in CAUSES]
-        lines.append('| %s | %s | %s |' % (_md(name), _host_state(entry), ' | '.join(cells)))
-    for name, entry in report['hosts'].items():
+        lines.append('| %s | %s | %s |' % (_md(name), state, ' | '.join(cells)))
+    common = dict((check_id, row_common) for check_id, _cause, _names, row_common in check_rows)
+    quiet = 0
+    for name, entry, state in hosts:
+        if state not in _STATE_ORDER[:4]:
+            quiet += 1
+            continue
         lines += ['', '## %s' % _md(name), '']
         if not entry.get('reachable') or entry.get('error'):
-            lines.append('**%s**: %s' % (_host_state(entry), _md(entry.get('error') or 'no diagnosis')))
+            lines.append('**%s**: %s' % (state, _md(entry.get('error') or 'no diagnosis')))
             continue
         lines += ['Platform: %s' % _md(_platform_text(entry.get('platform'))), '',
                   '| status | check | summary |', '| --- | --- | --- |']
-        for finding in entry.get('findings') or []:
+        shown = [f for f in entry.get('findings') or [] if f['status'] in _SHOWN]
+        for finding in shown:
             lines.append('| %s | %s | %s |' % (finding['status'], _md(finding['check']),
                                                _md(finding.get('summary', ''))))
-        for finding in entry.get('findings') or []:
-            if finding['status'] in ('pass', 'skip'):
+        # The problems' evidence, and their remedy where it is not the one the checks table shows.
+        for finding in shown:
+            if finding['status'] not in _PROBLEMS:
                 continue
             lines += ['', '### %s: %s' % (finding['status'], _md(finding['check'])), '',
                       _md(finding.get('summary', ''))]
-            if finding.get('remedy'):
+            check = common.get(finding['check']) or {}
+            if finding.get('remedy') and finding['remedy'] != check.get('remedy'):
                 lines += ['', 'Remedy: %s' % _md(finding['remedy'])]
-            if finding.get('fix'):
+            if finding.get('fix') and finding['fix'] != check.get('fix'):
                 lines += ['', 'Fix role: `azure_backup.snapshot_doctor.%s`' % finding['fix']]
-            if finding.get('doc'):
-                lines += ['', 'Article: <%s>' % finding['doc'].replace('>', '%3E')]
+            if finding.get('doc') and finding['doc'] != check.get('doc'):
+                lines += ['', 'Article: %s' % _md_link(finding['doc'])]
             if finding.get('evidence'):
                 lines += ['', _md_code_block(_evidence_text(finding['evidence']))]
+    if quiet:
+        lines += ['', '## Other hosts', '',
+                  '%d host(s) have no failing, erroring or warning check: the fleet table lists them, '
+                  'findings.json has their findings.' % quiet]
     return '\n'.join(lines) + '\n'
 
 
@@ -288,9 +444,11 @@ th,td{border:1px solid #dadce0;padding:.3rem .6rem;text-align:left;vertical-alig
 th{background:#f1f3f4}
 .st{color:#fff;font-weight:600;text-align:center}
 .none{color:#9aa0a6;text-align:center}
+.n{text-align:right}
 pre{background:#f8f9fa;padding:.5rem;overflow:auto;max-height:24rem;white-space:pre-wrap}
 details{margin:.3rem 0 .3rem 1rem}
 summary{cursor:pointer}
+section{content-visibility:auto;contain-intrinsic-size:auto 12rem}
 """ + ''.join('.s-%s{background:%s}\n' % (status, colour) for status, colour in sorted(_COLOURS.items()))
 
 
@@ -300,8 +458,19 @@ def _status_cell(status, label=None):
     return '<td class="st s-%s">%s</td>' % (_h(status), _h(label or status))
 
 
+def _check_anchor(check_id):
+    return 'check-' + re.sub(r'[^A-Za-z0-9_.-]', '-', str(check_id))
+
+
 def render_html(report):
+    """One self-contained page, no script: the causes and checks ranked by the hosts they affect, the
+    hosts by severity, then each host (its failing, erroring, warning and info findings with evidence;
+    its pass and skip findings in one collapsed table, without evidence: findings.json has it)."""
     fleet = fleet_summary(report)
+    cause_rows, check_rows = _ranking(report)
+    hosts = _hosts_by_severity(report)
+    anchors = dict((name, 'host-%d' % index) for index, (name, _entry, _state) in enumerate(hosts))
+    worst_counts = ', '.join('%s %d' % (status, count) for status, count in fleet['hosts_by_worst'].items() if count)
     out = [
         '<!DOCTYPE html>',
         '<html lang="en"><head><meta charset="utf-8">',
@@ -313,39 +482,73 @@ def render_html(report):
         '<p>Generated %s by azure_backup.snapshot_doctor %s. Hosts: %d, unreachable: %d.</p>'
         % (_h(report['generated_at']), _h(report['collection_version']), fleet['hosts'],
            fleet['unreachable']),
-        '<h2>Fleet</h2>',
-        '<table id="matrix"><thead><tr><th>host</th><th>result</th>%s</tr></thead><tbody>'
-        % ''.join('<th>%s</th>' % _h(cause) for cause in CAUSES),
+        '<p>Hosts by worst status: %s; not diagnosed: %d.</p>' % (_h(worst_counts or 'none'), fleet['undiagnosed']),
+        '<h2>Causes by hosts affected</h2>',
+        '<table id="causes"><thead><tr><th>cause</th><th>hosts fail</th><th>hosts error</th>'
+        '<th>hosts warn</th></tr></thead><tbody>',
     ]
-    for index, (name, entry) in enumerate(report['hosts'].items()):
-        state = _host_state(entry)
-        row = '<tr><td><a href="#host-%d">%s</a></td>%s' % (index, _h(name), _status_cell(state))
-        if state in ('unreachable', 'error'):
-            row += '<td colspan="%d">%s</td>' % (len(CAUSES), _h(entry.get('error') or ''))
+    for cause, counts in cause_rows:
+        out.append('<tr><td>%s</td>%s</tr>' % (_h(cause), ''.join(
+            '<td class="n">%d</td>' % counts[status] for status in _PROBLEMS)))
+    out += ['</tbody></table>', '<h2>Checks by hosts affected</h2>',
+            '<table id="checks"><thead><tr><th>check</th><th>cause</th><th>hosts fail</th><th>hosts error</th>'
+            '<th>hosts warn</th><th>hosts info</th><th>remedy</th><th>hosts</th></tr></thead><tbody>']
+    for check_id, cause, names, common in check_rows:
+        affected = [name for status in _SHOWN for name in names[status]]
+        links = ' '.join('<a href="#%s">%s</a>' % (anchors[name], _h(name)) for name in affected)
+        out.append('<tr id="%s"><td>%s</td><td>%s</td>%s<td>%s</td><td><details><summary>%d host(s)</summary>'
+                   '%s</details></td></tr>' % (
+                       _h(_check_anchor(check_id)), _h(check_id), _h(cause or ''),
+                       ''.join('<td class="n">%d</td>' % len(names[status]) for status in _SHOWN),
+                       _remedy_html(common), len(affected), links))
+    out += ['</tbody></table>', '<h2>Hosts by severity</h2>',
+            '<table id="matrix"><thead><tr><th>host</th><th>result</th>%s<th>failing, erroring, warning checks</th>'
+            '</tr></thead><tbody>' % ''.join('<th>%s</th>' % _h(cause) for cause in CAUSES)]
+    for name, entry, state in hosts:
+        row = '<tr><td><a href="#%s">%s</a></td>%s' % (anchors[name], _h(name), _status_cell(state))
+        if state in ('unreachable', 'error') and (entry.get('error') or not entry.get('reachable')):
+            row += '<td colspan="%d">%s</td>' % (len(CAUSES) + 1, _h(entry.get('error') or ''))
         else:
             row += ''.join(_status_cell(_cause_status(entry, cause)) for cause in CAUSES)
+            row += '<td>%s</td>' % ' '.join('<span class="st s-%s">%s</span>' % (status, _h(check))
+                                            for status, check in _problem_checks(entry))
         out.append(row + '</tr>')
     out.append('</tbody></table>')
 
-    for index, (name, entry) in enumerate(report['hosts'].items()):
-        out.append('<section><h2 id="host-%d">%s</h2>' % (index, _h(name)))
+    common = dict((check_id, row_common) for check_id, _cause, _names, row_common in check_rows)
+    evidence_seen = {}
+    out.append('<h2>Hosts</h2>')
+    for name, entry, state in hosts:
+        out.append('<section><h3 id="%s">%s <span class="st s-%s">%s</span></h3>'
+                   % (anchors[name], _h(name), _h(state), _h(state)))
         if not entry.get('reachable') or entry.get('error'):
             out.append('<p><strong>%s</strong>: %s</p></section>'
-                       % (_h(_host_state(entry)), _h(entry.get('error') or 'no diagnosis')))
+                       % (_h(state), _h(entry.get('error') or 'no diagnosis')))
             continue
         out.append('<p>Platform: %s</p>' % _h(_platform_text(entry.get('platform'))))
-        out.append('<table class="findings"><thead><tr><th>status</th><th>check</th>'
-                   '<th>summary</th></tr></thead><tbody>')
-        for finding in entry.get('findings') or []:
-            out.append('<tr>%s<td>%s</td><td>%s%s</td></tr>' % (
-                _status_cell(finding['status']), _h(finding['check']), _h(finding.get('summary', '')),
-                _finding_details(finding)))
-        out.append('</tbody></table></section>')
+        findings = entry.get('findings') or []
+        shown = [f for f in findings if f['status'] in _SHOWN]
+        if shown:
+            out.append('<table class="findings"><thead><tr><th>status</th><th>check</th>'
+                       '<th>summary</th></tr></thead><tbody>')
+            for finding in shown:
+                out.append('<tr>%s<td><a href="#%s">%s</a></td><td>%s%s</td></tr>' % (
+                    _status_cell(finding['status']), _h(_check_anchor(finding['check'])), _h(finding['check']),
+                    _h(finding.get('summary', '')),
+                    _finding_details(finding, common.get(finding['check']), evidence_seen, anchors[name], name)))
+            out.append('</tbody></table>')
+        # Pass and skip are only named: their summaries and evidence are in findings.json.
+        for status in ('pass', 'skip'):
+            checks = [f['check'] for f in findings if f['status'] == status]
+            if checks:
+                out.append('<p>%s (%d): %s</p>' % (status, len(checks), _h(', '.join(checks))))
+        out.append('</section>')
     out.append('</body></html>')
     return '\n'.join(out) + '\n'
 
 
-def _finding_details(finding):
+def _remedy_html(finding):
+    """Remedy, fix role and article link of a finding, as paragraphs."""
     parts = []
     if finding.get('remedy'):
         parts.append('<p>Remedy: %s</p>' % _h(finding['remedy']))
@@ -355,12 +558,26 @@ def _finding_details(finding):
     if link:
         parts.append('<p><a href="%s" rel="noopener noreferrer">Troubleshooting article</a></p>'
                      % _h(link))
+    return ''.join(parts)
+
+
+def _finding_details(finding, common, evidence_seen, anchor, host):
+    """The finding's remedy unless the checks table shows the same one (the check's name links there),
+    and its evidence unless an earlier host showed the same for this check (then a link to that host).
+    ``evidence_seen`` maps (check, evidence text) to (anchor, name) of the first host that showed it."""
+    parts = []
+    if not common or any((finding.get(key) or None) != common.get(key) for key in ('remedy', 'fix', 'doc')):
+        parts.append(_remedy_html(finding))
     if finding.get('evidence'):
-        parts.append('<pre>%s</pre>' % _h(_evidence_text(finding['evidence'])))
-    if not parts:
+        text = _evidence_text(finding['evidence'])
+        first = evidence_seen.setdefault((finding['check'], text), (anchor, host))
+        if first[0] == anchor:
+            parts.append('<pre>%s</pre>' % _h(text))
+        else:
+            parts.append('<p>Evidence: as on <a href="#%s">%s</a></p>' % (_h(first[0]), _h(first[1])))
+    if not ''.join(parts):
         return ''
-    opened = ' open' if finding['status'] in ('fail', 'error', 'warn') else ''
-    return '<details%s><summary>details</summary>%s</details>' % (opened, ''.join(parts))
+    return '<details><summary>details</summary>%s</details>' % ''.join(parts)
 
 
 # -- junit.xml -------------------------------------------------------------------------------

@@ -125,7 +125,8 @@ def test_html_is_well_formed_self_contained_and_escaped():
     for name, value in parser.attrs:
         assert name != 'src'
         if name == 'href':
-            assert value.startswith('#host-') or value.startswith('https://learn.microsoft.com/')
+            assert (value.startswith('#host-') or value.startswith('#check-')
+                    or value.startswith('https://learn.microsoft.com/'))
     assert 'link' not in parser.tags and '@import' not in page and 'url(' not in page
 
 
@@ -229,7 +230,7 @@ def test_collection_version_of_this_tree_matches_galaxy_yml():
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
         os.path.dirname(os.path.abspath(__file__))))))
     with open(os.path.join(root, 'galaxy.yml')) as handle:
-        line = [l for l in handle if l.startswith('version:')][0]
+        line = [text for text in handle if text.startswith('version:')][0]
     assert report.collection_version() == line.split(':', 1)[1].strip()
 
 
@@ -241,3 +242,105 @@ def test_summary_lines():
         'vm-down: unreachable (ssh: connect to host 10.1.1.1 port 22: No route to host)',
         'win-1: error (Windows hosts are not yet supported)',
     ]
+
+
+# -- the fleet layout --------------------------------------------------------------------------
+
+FIXTURE_HOSTS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                             'fixtures', 'hosts')
+LINUX = {'os': 'linux', 'distribution': 'debian', 'version': '12', 'azure_vm': True}
+
+
+def _fleet():
+    """Hosts whose severity order differs from their name order; two share the evidence of a failure."""
+    down_finding = make_finding('agent.service', 'fail', 'inactive', evidence={'unit': 'walinuxagent.service'},
+                                remedy='Start the agent COMMON-REMEDY')
+    hosts = {
+        'a-healthy': report.host_entry([make_finding('platform.azure', 'pass', 'ok', evidence={'PASS-EVIDENCE': 1}),
+                                        skip_finding('snapshot.power_state', 'control plane')], LINUX),
+        'b-warn': report.host_entry([make_finding('agent.autoupdate', 'warn', 'AutoUpdate.Enabled is n')], LINUX),
+        'c-fail': report.host_entry([down_finding, make_finding('agent.autoupdate', 'warn', 'n')], LINUX),
+        'd-fail': report.host_entry([dict(down_finding)], LINUX),
+        'e-fail-own-remedy': report.host_entry([dict(down_finding, remedy='Reinstall OWN-REMEDY',
+                                                     evidence={'unit': 'other'})], LINUX),
+        'f-info': report.host_entry([make_finding('agent.verbose_logging', 'info', 'Logs.Verbose is n')], LINUX),
+        'z-down': report.host_entry(reachable=False, error='no route'),
+    }
+    return report.build_report(hosts, '1.2.3', generated_at='2026-01-02T03:04:05Z')
+
+
+def _rows(page, table_id):
+    table = page.split('<table id="%s">' % table_id)[1].split('</table>')[0]
+    return table.split('<tbody>')[1].split('<tr')[1:]
+
+
+def test_html_ranks_checks_and_causes_by_hosts_affected_and_hosts_by_severity():
+    page = report.render_html(_fleet())
+    # The summary tables come before any host's details.
+    assert page.index('<table id="causes">') < page.index('<table id="checks">') < page.index(
+        '<table id="matrix">') < page.index('<h2>Hosts</h2>')
+    causes = [re.search(r'<td>([^<]*)</td>', row).group(1) for row in _rows(page, 'causes')]
+    assert causes == ['agent']
+    assert '<td class="n">3</td><td class="n">0</td><td class="n">2</td>' in _rows(page, 'causes')[0]
+    checks = [re.search(r'id="check-([^"]*)"', row).group(1) for row in _rows(page, 'checks')]
+    assert checks == ['agent.service', 'agent.autoupdate', 'agent.verbose_logging']
+    hosts = [re.search(r'<a href="#host-\d+">([^<]*)</a>', row).group(1) for row in _rows(page, 'matrix')]
+    assert hosts == ['z-down', 'c-fail', 'd-fail', 'e-fail-own-remedy', 'b-warn', 'f-info', 'a-healthy']
+    # Every host link leads to that host's details.
+    for anchor, name in re.findall(r'<a href="#(host-\d+)">([^<]*)</a>', page):
+        assert re.search(r'<h3 id="%s">%s ' % (anchor, re.escape(name)), page)
+
+
+def test_html_shows_repeated_text_once_and_no_pass_evidence():
+    built = _fleet()
+    page = report.render_html(built)
+    assert 'PASS-EVIDENCE' not in page and 'PASS-EVIDENCE' in report.render_json(built)
+    assert 'pass (1): platform.azure' in page and 'skip (1): snapshot.power_state' in page
+    # The remedy most hosts share is in the checks table once; a host's own one stays with the host.
+    assert page.count('COMMON-REMEDY') == 1
+    assert page.count('OWN-REMEDY') == 1
+    # The same evidence of the same check: shown once, then a link to the host that shows it.
+    assert page.count('&quot;unit&quot;: &quot;walinuxagent.service&quot;') == 1
+    assert 'Evidence: as on <a href="#host-1">c-fail</a>' in page
+
+
+def test_markdown_summary_first_then_only_hosts_with_problems():
+    text = report.render_markdown(_fleet())
+    headings = [line for line in text.splitlines() if line.startswith('## ')]
+    assert headings == ['## Causes by hosts affected', '## Checks by hosts affected', '## Fleet (hosts by severity)',
+                        '## z-down', '## c-fail', '## d-fail', '## e-fail-own-remedy', '## b-warn', '## Other hosts']
+    assert [line.split(' | ')[0] for line in text.splitlines() if line.startswith('| agent.')] == [
+        '| agent.service', '| agent.autoupdate', '| agent.verbose\\_logging']
+    assert '2 host(s) have no failing' in text
+    assert text.count('Remedy: ') == 1 and 'Remedy: Reinstall OWN-REMEDY' in text
+
+
+@pytest.mark.parametrize('built', [_report(), _fleet(), report.build_report({}, '0', '2026-01-02T03:04:05Z')])
+def test_json_layout_round_trips(built):
+    text = report.render_json(built)
+    assert json.loads(text) == json.loads(json.dumps(built, default=str))
+    # One finding per line.
+    findings = sum(len(entry['findings']) for entry in built['hosts'].values())
+    assert len([line for line in text.splitlines() if line.startswith('      {"check": ')]) == findings
+
+
+def test_fleet_of_1000_recorded_hosts_stays_within_the_size_budget():
+    """1000 hosts from the recorded lab guests (every 20th unreachable): report.html under 3 MB,
+    report.md under 2 MB (a page of 25 rows per host with every evidence was 17 MB)."""
+    from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.engine import evaluate
+    guests = []
+    for name in sorted(os.listdir(FIXTURE_HOSTS)):
+        if name.startswith('lab-') and name.endswith('.json'):
+            with open(os.path.join(FIXTURE_HOSTS, name)) as handle:
+                guests.append(evaluate(json.load(handle), {'assume_azure': True}))
+    hosts = {}
+    for index in range(1000):
+        if index % 20 == 7:
+            hosts['vm-%04d' % index] = report.host_entry(reachable=False, error='ssh: connect timed out')
+        else:
+            hosts['vm-%04d' % index] = report.host_entry(guests[index % len(guests)], LINUX)
+    built = report.build_report(hosts, '1.2.3')
+    page = report.render_html(built)
+    assert len(page.encode('utf-8')) < 3 * 1000 * 1000
+    assert len(report.render_markdown(built).encode('utf-8')) < 2 * 1000 * 1000
+    assert page.count('<section>') == 1000
