@@ -285,7 +285,7 @@ def test_log_tail_cut_levels_redaction_and_caps(tmp_path):
     recent = ('2026-01-02T00:00:00.000000Z INFO Daemon fine\n'
               '2026/01/02 00:00:01.5 WARNING ExtHandler old-style timestamp\n'
               '2026-01-02T00:00:02.000000Z ERROR ExtHandler download failed '
-              'https://a.blob.core.windows.net/c/x?sv=2018&sig=SECRETSIGNATURE&se=1\n'
+              'https://a.blob.core.windows.net/c/x?sv=2018&sig=fake&se=1\n'  # this file ships: no secret-looking value
               'Traceback (most recent call last):\n')
     host = make_host(tmp_path, {'var/log/waagent.log': old + recent})
     log = agent.gather_log(host, tail_kib=1)
@@ -294,7 +294,7 @@ def test_log_tail_cut_levels_redaction_and_caps(tmp_path):
     assert all(line['text'] == 'Daemon ancient error that the tail must drop'
                for line in log['error_lines'][:-3])
     assert log['error_lines'][-3]['text'] == 'ExtHandler old-style timestamp'
-    assert 'SECRETSIGNATURE' not in json.dumps(log) and 'sig=REDACTED' in log['error_lines'][-2]['text']
+    assert 'sig=fake' not in json.dumps(log) and 'sig=REDACTED' in log['error_lines'][-2]['text']
     assert log['error_lines'][-1] == {'level': 'ERROR', 'timestamp': '2026-01-02T00:00:02.000000Z',
                                       'text': 'Traceback (most recent call last):'}
     assert len(log['error_lines']) <= agent.MAX_LOG_LINES_RETURNED
