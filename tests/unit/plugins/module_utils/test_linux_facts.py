@@ -673,12 +673,22 @@ def test_own_cpu_sees_a_busy_command_while_it_runs():
     import subprocess
     import sys
     import time
+    def cpu_seconds_of(pid):
+        with open('/proc/%d/stat' % pid) as handle:
+            fields = handle.read().rsplit(')', 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / float(os.sysconf('SC_CLK_TCK'))
+
     before = load.own_cpu_seconds()
-    busy = subprocess.Popen([sys.executable, '-c', 'import time\nend = time.time() + 0.6\nwhile time.time() < end: pass'])
+    # Busy until killed: on a loaded machine the child gets its CPU late, so wait for it to have
+    # used 0.3 s (bounded) instead of a fixed wall-clock time, then look while it still runs.
+    busy = subprocess.Popen([sys.executable, '-c', 'while True: pass'])
     try:
-        time.sleep(0.4)
+        deadline = time.time() + 20
+        while cpu_seconds_of(busy.pid) < 0.3 and time.time() < deadline:
+            time.sleep(0.05)
         running = load.own_cpu_seconds()
     finally:
+        busy.kill()
         busy.wait()
     if not os.path.exists('/proc/self/task/%d/children' % os.getpid()):
         pytest.skip('this kernel has no /proc/PID/task/TID/children')
