@@ -78,6 +78,11 @@ LOAD_SAMPLE_INTERVAL_SECONDS = 0.1
 LOAD_PSI_AVERAGE = 'avg10'
 # A window of samples at least this long is lasting evidence on its own: PSI's shortest average.
 LOAD_SUSTAINED_WINDOW_SECONDS = 10.0
+# Windows has neither PSI nor a load average: a processor queue longer than this many threads per CPU in
+# every sample confirms a saturated CPU. Source: Microsoft's performance guidance for the
+# System\Processor Queue Length counter ("a sustained processor queue of more than 2 threads per
+# processor indicates a processor bottleneck", Windows Server performance tuning / perfmon counter help).
+WINDOWS_QUEUE_PER_CPU = 2
 # A status that stays `transitioning` longer than this is stuck: the platform gives up on a
 # snapshot task after about 10 minutes, so twice that is clearly too long.
 STALE_TRANSITIONING_MINUTES = 20

@@ -201,30 +201,48 @@ WINDOWS_VSS_SERVICES = ('VSS', 'COMSysApp', 'MSDTC')
 
 @RULES.rule('windows', 'snapshot.load')
 def _windows_snapshot_load(ctx):
-    # The judgement is Linux's (every sample high: fail; some: warn); the processor queue is evidence.
+    """As on Linux, a fail rests on load that lasts. Windows keeps no PSI or load average: a processor queue
+    above defaults.WINDOWS_QUEUE_PER_CPU threads per CPU in every sample, or a window of samples at least
+    defaults.LOAD_SUSTAINED_WINDOW_SECONDS long, confirms CPU samples that are all high; unconfirmed, a warn.
+    Memory is a level (free physical memory): every sample high is a fail."""
     load = ctx.section('load')
     threshold = float(ctx.options['load_threshold_percent'])
+    cpu, memory = _load_samples(load, 'cpu_percent', 'CPU'), _load_samples(load, 'memory_percent', 'memory')
     evidence = dict((key, load.get(key)) for key in ('cpu_percent', 'memory_percent', 'processor_queue_length',
                                                      'samples', 'interval_seconds', 'cpu_count', 'method'))
     evidence['threshold_percent'] = threshold
-    sustained, spikes = [], []
-    for label, values in (('CPU', load.get('cpu_percent')), ('memory', load.get('memory_percent'))):
-        if not isinstance(values, list) or not values:
-            raise Error('facts lack %s samples' % label)
-        high = [value for value in values if value >= threshold]
-        text = '%s at or above %g %% in %d of %d samples (max %g %%)' % (label, threshold, len(high), len(values),
-                                                                         max(values))
-        if high and len(high) == len(values):
-            sustained.append(text)
-        elif high:
-            spikes.append(text)
-    remedy = 'Schedule the backup when the VM is less busy, or size the VM up.'
-    if sustained:
-        return finding('snapshot.load', 'fail', '; '.join(sustained + spikes), evidence, remedy)
-    if spikes:
-        return finding('snapshot.load', 'warn', '; '.join(spikes), evidence, remedy)
+    confirmed = []
+    queue, cpus = load.get('processor_queue_length'), _load_number(load.get('cpu_count'))
+    if isinstance(queue, list) and queue and cpus and all(_load_number(item) is not None for item in queue):
+        if min(queue) > defaults.WINDOWS_QUEUE_PER_CPU * cpus:
+            confirmed.append(('queue', 'processor queue of %s threads on %g CPUs in every sample'
+                              % (', '.join(str(item) for item in queue), cpus)))
+    samples, interval = _load_number(load.get('samples')), _load_number(load.get('interval_seconds'))
+    if samples and interval is not None and samples * interval >= defaults.LOAD_SUSTAINED_WINDOW_SECONDS:
+        confirmed.append(('window', 'the samples span %g s' % (samples * interval)))
+    results = []
+    high = [value for value in cpu if value >= threshold]
+    text = 'CPU at or above %g %% in %d of %d samples (max %g %%)' % (threshold, len(high), len(cpu), max(cpu))
+    if high and len(high) == len(cpu) and confirmed:
+        results.append(('fail', confirmed[0][0], '%s, lasting: %s' % (text, '; '.join(t for _s, t in confirmed))))
+    elif high:
+        results.append(('warn', 'samples only', '%s, not confirmed as lasting (processor queue %s)' % (
+            text, queue)))
+    high = [value for value in memory if value >= threshold]
+    if high:
+        results.append(('fail' if len(high) == len(memory) else 'warn', 'free physical memory',
+                        'memory at or above %g %% in %d of %d samples (max %g %%)'
+                        % (threshold, len(high), len(memory), max(memory))))
+    for status in ('fail', 'warn'):
+        deciding = [result for result in results if result[0] == status]
+        if deciding:
+            evidence['decided_by'] = deciding[0][1]
+            others = [result[2] for result in results if result[0] != status]
+            return finding('snapshot.load', status, '; '.join([result[2] for result in deciding] + others),
+                           evidence, LOAD_REMEDY)
+    evidence['decided_by'] = 'samples'
     return finding('snapshot.load', 'pass', 'CPU (max %g %%) and memory (max %g %%) stay below %g %%'
-                   % (max(load['cpu_percent']), max(load['memory_percent']), threshold), evidence)
+                   % (max(cpu), max(memory), threshold), evidence)
 
 
 def _windows_offline_dhcp(ctx):
