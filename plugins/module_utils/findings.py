@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The Finding model (one JSON-ready dict per check per host), status order and host summary.
 
-Pure Python; the shape is the contract of docs/spec checks.md:
+Pure Python; the shape is the contract of docs/checks.md:
 ``{check, cause, status, summary, evidence, remedy, fix, doc}``.
 """
 from __future__ import absolute_import, division, print_function

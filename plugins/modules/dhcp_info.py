@@ -15,8 +15,8 @@ description:
   - Finds the primary interface (the one of the default route, else the first non-loopback interface
     that is up) and every interface stanza of ifupdown, netplan, systemd-networkd, NetworkManager,
     sysconfig ifcfg and cloud-init configuration, with its method (dhcp, static, manual, other).
-  - Netplan and cloud-init YAML need PyYAML on the host; without it those files are reported as
-    errors.
+  - Netplan and cloud-init YAML are read by the collection's own parser of the subset the check needs
+    (no PyYAML on the host); a file it cannot read (anchors, tags, block scalars) is reported as an error.
   - Returns raw observations only (see C(docs/facts.md)); M(azure_backup.snapshot_doctor.guest_info)
     gathers every section at once.
 author:
