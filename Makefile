@@ -64,7 +64,7 @@ sanity: collection
 	install -D -m 0644 tests/sanity/get_pip_offline.py $(ANSIBLE_TEST_PIP_BOOTSTRAP)
 	cd $(SANITY_TREE) && $(BIN)/ansible-test sanity --python 3.11 --requirements --color no
 
-lint: collection
+lint: collection windows-collection
 	$(BIN)/ansible-lint --offline --profile production
 	$(BIN)/antsibull-changelog lint
 

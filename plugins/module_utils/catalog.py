@@ -258,8 +258,8 @@ _BY_ID = dict((check.id, check) for check in CHECKS)
 
 class Fix(collections.namedtuple('Fix', ['name', 'role', 'checks', 'default', 'risky', 'title'])):
     """One fix of the remediation: its switch ``remediate_<name>`` (also its tag), the role that applies it
-    and the checks whose `fail` or `warn` call for it. ``risky`` fixes change the network path and are
-    off unless asked for."""
+    and the checks whose `fail` or `warn` call for it. ``risky`` fixes change the network path, remove
+    state or restart services other than the agent's, and are off unless asked for."""
     __slots__ = ()
 
 
@@ -278,8 +278,18 @@ FIXES = (
         'accept root\'s platform traffic before the blocking firewall rules'),
     Fix('connectivity_route', 'connectivity', ('connectivity.route',), False, True,
         'replace a broken route to the wireserver'),
+    Fix('extension_provider_service', 'extension', ('extension.provider_service',), True, False,
+        'set IaaSVmProvider automatic and start it (Windows)'),
+    Fix('extension_reset', 'extension', ('extension.version', 'extension.status', 'extension.provider_service'),
+        False, True, 'reset the VMSnapshot extension in the guest (Windows; pair with its removal in Azure)'),
     Fix('snapshot_dhcp', 'snapshot', ('snapshot.dhcp',), False, True,
         'configure the primary interface by DHCP (rolls back by itself)'),
+    Fix('snapshot_sql_vss', 'snapshot', ('snapshot.sql_vss',), True, False,
+        'set UseVSSCopyBackup=True where SQL Server runs (Windows)'),
+    Fix('snapshot_vss_services', 'snapshot', ('snapshot.vss',), True, False,
+        'start VSS, COMSysApp and MSDTC, Manual where disabled (Windows)'),
+    Fix('snapshot_vss_writer_restart', 'snapshot', ('snapshot.vss',), False, True,
+        'restart the services of failed VSS writers (Windows)'),
     Fix('snapshot_load_report', 'snapshot', ('snapshot.load',), True, False,
         'report high CPU or memory use with the on-demand backup advice'),
     Fix('collect_logs', 'collect_logs', ('agent.log_errors',), False, False, 'collect redacted logs'),

@@ -235,9 +235,12 @@ def dhcp_rollback_plan(facts, current, timeout):
     else:
         lines.append('Set-DnsClientServerAddress -InterfaceIndex %d -ResetServerAddresses' % index)
     lines.append("Unregister-ScheduledTask -TaskName '%s' -Confirm:$false" % DHCP_ROLLBACK_TASK)
+    # netsh's `source=dhcp` drops the static addresses and gateway of the interface (the check's documented remedy).
+    apply_script = ('netsh.exe interface ipv4 set address name=%d source=dhcp\n'
+                    'netsh.exe interface ipv4 set dnsservers name=%d source=dhcp\n' % (index, index))
     return {'interface_index': index, 'interface_alias': primary.get('interface_alias'), 'addresses': addresses,
             'gateway': gateway, 'dns_servers': dns, 'timeout': timeout, 'task_name': DHCP_ROLLBACK_TASK,
-            'restore_script': '\n'.join(lines) + '\n'}
+            'restore_script': '\n'.join(lines) + '\n', 'apply_script': apply_script}
 
 
 # -- collect_logs: the host's redaction mirrors module_utils/redact.py ---------------------------------------------

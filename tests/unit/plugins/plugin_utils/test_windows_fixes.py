@@ -178,6 +178,8 @@ def test_the_rollback_restores_the_saved_static_configuration():
         '-DefaultGateway 10.1.0.1',
         "Set-DnsClientServerAddress -InterfaceIndex 6 -ServerAddresses '10.1.0.10','168.63.129.16'",
         "Unregister-ScheduledTask -TaskName 'snapshot-doctor-dhcp-rollback' -Confirm:$false"]
+    assert plan['apply_script'].splitlines() == ['netsh.exe interface ipv4 set address name=6 source=dhcp',
+                                                 'netsh.exe interface ipv4 set dnsservers name=6 source=dhcp']
 
 
 def test_a_second_address_and_no_dns_servers():
