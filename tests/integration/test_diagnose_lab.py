@@ -147,12 +147,13 @@ def test_fault_is_diagnosed(lab, tmp_path, fault):
 def test_memory_branch_of_the_load_check_with_a_lowered_threshold(lab, tmp_path):
     # Filling the memory is out of the question: lower the threshold under the memory use every sample
     # will see instead. That is the guest's own (its cgroup's, when its memory controller is enabled),
-    # else the machine's MemAvailable: half of what a first diagnosis reads.
+    # else the machine's MemAvailable: a quarter of what a first diagnosis reads (the machine's use moves by
+    # gigabytes while other test suites start and stop; half of it once missed a sample by 0.1 %).
     completed, _seconds = run_diagnose(lab.inventory, tmp_path / 'first', limit=HEALTHY,
                                        extra_vars={'diagnose_causes': ['snapshot']})
     assert completed.returncode == 0, completed.stdout
     first = finding(read_findings(tmp_path / 'first'), HEALTHY, 'snapshot.load')['evidence']
-    threshold = round(min(first['memory_percent']) / 2, 1)
+    threshold = round(min(first['memory_percent']) / 4, 1)
     completed, _seconds = run_diagnose(lab.inventory, tmp_path, limit=HEALTHY,
                                        extra_vars={'diagnose_causes': ['snapshot'],
                                                    'diagnose_load_threshold_percent': threshold})
