@@ -279,6 +279,9 @@ def _ranking(report):
                 'cause': finding.get('cause'), 'hosts': dict((s, []) for s in _SHOWN), 'remedies': {},
                 'first': finding})
             check['hosts'][status].append(name)
+            # The check's row shows the fix role and article of its worst finding (info carries no fix).
+            if _SHOWN.index(status) < _SHOWN.index(check['first']['status']):
+                check['first'] = finding
             remedy = finding.get('remedy') or ''
             check['remedies'][remedy] = check['remedies'].get(remedy, 0) + 1
             if status in _PROBLEMS:

@@ -344,3 +344,14 @@ def test_fleet_of_1000_recorded_hosts_stays_within_the_size_budget():
     assert len(page.encode('utf-8')) < 3 * 1000 * 1000
     assert len(report.render_markdown(built).encode('utf-8')) < 2 * 1000 * 1000
     assert page.count('<section>') == 1000
+
+
+def test_checks_table_takes_fix_and_article_from_the_worst_finding():
+    info = make_finding('agent.log_errors', 'info', 'seen first')
+    warn = make_finding('agent.log_errors', 'warn', 'recent errors')
+    assert info['fix'] is None and warn['fix'] == 'collect_logs'
+    built = report.build_report({'a': report.host_entry([info], LINUX), 'b': report.host_entry([warn], LINUX)}, '0')
+    row = _rows(report.render_html(built), 'checks')[0]
+    assert 'azure_backup.snapshot_doctor.collect_logs' in row
+    # The warning host's finding then needs no remedy of its own.
+    assert report.render_html(built).count('azure_backup.snapshot_doctor.collect_logs') == 1
