@@ -128,3 +128,21 @@ def test_list_tags_shows_every_cause_and_fix():
     expected = ['always'] + list(CAUSES) + sorted(set(fix.role for fix in FIXES) - set(CAUSES)) + [
         fix.name for fix in FIXES if fix.name != 'collect_logs']
     assert remediate == expected
+
+
+# The role variable that carries a fix's decision, where it is not the fix's own name.
+FIX_ROLE_VARIABLES = {'connectivity_proxy': 'connectivity_proxy_state'}
+
+
+@pytest.mark.parametrize('fix', [fix for fix in FIXES if fix.role != 'collect_logs'], ids=lambda fix: fix.name)
+def test_the_remediate_role_hands_each_fix_to_its_role_which_declares_it(fix):
+    tasks = _yaml('roles', 'remediate', 'tasks', 'main.yml')
+    calls = [task for task in tasks if (task.get('ansible.builtin.include_role') or {}).get('name')
+             == 'azure_backup.snapshot_doctor.' + fix.role]
+    assert len(calls) == 1, fix.role
+    variable = FIX_ROLE_VARIABLES.get(fix.name, fix.name)
+    assert '__remediate_plan.fixes.%s ' % fix.name in calls[0]['vars'][variable], fix.name
+    assert "'^%s_'" % fix.role in calls[0]['when'], fix.role
+    defaults = _yaml('roles', fix.role, 'defaults', 'main.yml')
+    specs = _yaml('roles', fix.role, 'meta', 'argument_specs.yml')['argument_specs']['main']['options']
+    assert variable in defaults and variable in specs, (fix.role, variable)
