@@ -61,8 +61,7 @@ def _walk(tasks, whens=(), tags=()):
         tag = list(tags) + list(task.get('tags') or [])
         if 'block' in task:
             for section in ('block', 'rescue', 'always'):
-                for item in _walk(task.get(section), when, tag):
-                    yield item
+                yield from _walk(task.get(section), when, tag)
             continue
         modules = [key for key in task if key not in KEYWORDS]
         assert len(modules) == 1, task.get('name')
@@ -186,8 +185,35 @@ def test_the_powershell_parses(name, script):
     tree_sitter = pytest.importorskip('tree_sitter')
     tree_sitter_powershell = pytest.importorskip('tree_sitter_powershell')
     parser = tree_sitter.Parser(tree_sitter.Language(tree_sitter_powershell.language()))
-    assert parser.parse(script.encode('utf-8')).root_node.has_error is False, name
-    assert parser.parse((script + '\n}').encode('utf-8')).root_node.has_error is True  # the grammar can fail
+    code = script.encode('utf-8')
+    tree = parser.parse(code)
+    assert tree.root_node.has_error is False, name
+    assert parser.parse(code + b'\n}').root_node.has_error is True  # the grammar can fail
+    assert _operators_passed_as_arguments(code, tree.root_node) == [], name
+
+
+def _operators_passed_as_arguments(code, node):
+    """Arguments of a command that start with + (`Join-Path $a $b + '.x'` passes '+' to Join-Path: valid
+    syntax, wrong meaning; the expression needs its own parentheses)."""
+    found = []
+    if node.type == 'command_elements':
+        for child in node.children:
+            text = code[child.start_byte:child.end_byte].decode('utf-8').strip()
+            if child.type != 'command_argument_sep' and text.startswith('+'):
+                found.append(text)
+    for child in node.children:
+        found.extend(_operators_passed_as_arguments(code, child))
+    return found
+
+
+def test_an_operator_passed_as_a_command_argument_is_found():
+    tree_sitter = pytest.importorskip('tree_sitter')
+    tree_sitter_powershell = pytest.importorskip('tree_sitter_powershell')
+    parser = tree_sitter.Parser(tree_sitter.Language(tree_sitter_powershell.language()))
+    wrong = b"$out = Join-Path $stage ($key -replace ' ', '_') + '.reg'"
+    right = b"$out = Join-Path $stage (($key -replace ' ', '_') + '.reg')"
+    assert _operators_passed_as_arguments(wrong, parser.parse(wrong).root_node) == ["+ '.reg'"]
+    assert _operators_passed_as_arguments(right, parser.parse(right).root_node) == []
 
 
 def _render(value, variables):
@@ -247,7 +273,7 @@ def test_the_route_and_vss_services_render_from_the_plans():
         == 'manual'
 
 
-@pytest.mark.parametrize('role', [role for role in ROLES])
+@pytest.mark.parametrize('role', list(ROLES))
 def test_main_sends_windows_to_windows_yml_and_linux_to_the_linux_tasks(role):
     tasks = _load('roles', role, 'tasks', 'main.yml')
     for family, system in (('Windows', 'Win32NT'), ('Debian', 'Linux')):

@@ -4,7 +4,6 @@
 win_powershell result (fixtures/windows/win_powershell-healthy.json) changed the way a fault would."""
 from __future__ import absolute_import, division, print_function
 
-import copy
 import json
 import os
 import re
