@@ -12,3 +12,16 @@ BENCH_ARGS ?=
 bench: ## Benchmark the diagnose playbook against ansible -m setup (tests/bench/results.md)
 	$(BENCH_PYTHON) tests/bench/bench.py --sizes $(BENCH_SIZES) --rounds $(BENCH_ROUNDS) \
 	  --output tests/bench/results.md $(BENCH_ARGS)
+
+# Scale benchmark of the controller side (no lab, no root): 1000 recorded diagnoses through the
+# evaluation, the fleet stage and the report, in process and under ansible-playbook, the same for
+# BENCH_SCALE_BASELINE (the commit before the fleet-scale report) in the same run, and report.html in
+# headless Chromium (apt-get install -y chromium). Writes its section of tests/bench/results.md.
+BENCH_SCALE_HOSTS ?= 1000
+BENCH_SCALE_BASELINE ?= a30f6cf
+BENCH_SCALE_ARGS ?= --chromium
+
+.PHONY: bench-scale
+bench-scale: collection ## Scale benchmark: 1000 recorded diagnoses -> report (tests/bench/results.md)
+	$(BENCH_PYTHON) tests/bench/scale.py --hosts $(BENCH_SCALE_HOSTS) --baseline $(BENCH_SCALE_BASELINE) \
+	  --output tests/bench/results.md $(BENCH_SCALE_ARGS)

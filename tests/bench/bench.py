@@ -37,6 +37,8 @@ HEALTHY_RATIO_TARGET = 1.3
 BLACKHOLE_SLACK_SECONDS = 1.0
 # `ansible -m setup` as a playbook: what any playbook costs on these hosts, for the breakdown only.
 SETUP_PLAYBOOK = os.path.join(HERE, 'setup_playbook.yml')
+# The markers of the section tests/bench/scale.py writes into the same results file.
+SCALE_START, SCALE_END = '<!-- bench-scale:start -->', '<!-- bench-scale:end -->'
 
 
 def probe_timeout():
@@ -174,6 +176,17 @@ def render(results, args, timeout, defaults, lab_seconds):
     return '\n'.join(lines), missed
 
 
+def scale_section(path):
+    """The section `make bench-scale` keeps in the same file (tests/bench/scale.py), to write back unchanged."""
+    try:
+        with open(path) as handle:
+            text = handle.read()
+    except OSError:
+        return ''
+    start, end = text.find(SCALE_START), text.find(SCALE_END)
+    return '\n' + text[start:end + len(SCALE_END)] + '\n' if 0 <= start < end else ''
+
+
 def parse_extra_vars(text):
     """'{"a": 1}' or 'a=1,b=x' -> dict; values are JSON when they parse as JSON, else strings."""
     if text.lstrip().startswith('{'):
@@ -242,7 +255,7 @@ def main(argv=None):
             blackhole(max(args.sizes), undo=True)
         text, missed = render(results, args, timeout, defaults, lab_seconds)
         with open(args.output, 'w') as handle:
-            handle.write(text)
+            handle.write(text + scale_section(args.output))
         print(text)
         return 1 if missed else 0
     finally:
