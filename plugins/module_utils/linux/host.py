@@ -112,7 +112,6 @@ def file_type(mode):
     return 'not a regular file'
 
 
-
 class Host:
     """A root to read files from and a runner to run commands with.
 

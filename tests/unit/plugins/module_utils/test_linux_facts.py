@@ -673,6 +673,7 @@ def test_own_cpu_sees_a_busy_command_while_it_runs():
     import subprocess
     import sys
     import time
+
     def cpu_seconds_of(pid):
         with open('/proc/%d/stat' % pid) as handle:
             fields = handle.read().rsplit(')', 1)[1].split()
