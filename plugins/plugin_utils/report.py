@@ -565,12 +565,12 @@ def _remedy_html(finding):
 
 
 def _finding_details(finding, common, evidence_seen, anchor, host):
-    """The finding's remedy unless the checks table shows the same one (the check's name links there),
+    """The finding's remedy, fix role and article where the checks table shows others (the check's name links there),
     and its evidence unless an earlier host showed the same for this check (then a link to that host).
     ``evidence_seen`` maps (check, evidence text) to (anchor, name) of the first host that showed it."""
-    parts = []
-    if not common or any((finding.get(key) or None) != common.get(key) for key in ('remedy', 'fix', 'doc')):
-        parts.append(_remedy_html(finding))
+    own = dict((key, finding[key]) for key in ('remedy', 'fix', 'doc')
+               if finding.get(key) and (not common or finding[key] != common.get(key)))
+    parts = [_remedy_html(own)] if own else []
     if finding.get('evidence'):
         text = _evidence_text(finding['evidence'])
         first = evidence_seen.setdefault((finding['check'], text), (anchor, host))

@@ -1,22 +1,26 @@
 """Scale benchmark of the controller side: 1000 recorded diagnoses -> evaluation, fleet stage, report.
 
-    .venv/bin/python tests/bench/scale.py [--hosts 1000] [--output tests/bench/results.md] [--keep DIR]
+    .venv/bin/python tests/bench/scale.py [--hosts 1000] [--baseline REVISION] [--chromium] [--fleet-playbook]
+                                          [--output tests/bench/results.md] [--keep DIR]
 
 No lab, no network. The hosts are the recorded lab guests (tests/unit/fixtures/hosts/lab-*.json),
 repeated round-robin and varied by fault; every 20th host is unreachable and every 50th an
-unsupported Windows host (the diagnose action's result for it). Two measurements:
+unsupported Windows host (the diagnose action's result for it). Measured:
 
 1. in process: for each host the diagnose action's controller work (engine.evaluate, redact_tree,
    summarize), then the diagnose_report action's work (entry_from_result, build_report,
    run_fleet_stage, write_report), each stage timed; peak memory is the process's peak RSS
-   (resource.getrusage ru_maxrss, which includes the interpreter and the imports).
+   (resource.getrusage ru_maxrss, which includes the interpreter and the imports);
 2. under ansible-playbook: the real diagnose_report action on `hosts: localhost` with the same
-   results loaded from a JSON file (what the role's report task hands it); wall time of the whole
-   ansible-playbook run and of the run without the report task (its start-up and the JSON load),
-   peak RSS of the largest child process (RUSAGE_CHILDREN, measured in a fresh child per run).
+   results loaded from a JSON file, alternating rounds with and without the report task (medians),
+   peak RSS of the largest process of a run (RUSAGE_CHILDREN, in a fresh child per run);
+3. with --fleet-playbook, the role's report task over an inventory of the hosts (one run each);
+4. with --chromium, report.html in headless Chromium (html_load.py).
 
-Writes the figures between the bench-scale markers of --output (the rest of the file is kept) and
-exits 1 when the in-process run misses a target (10 s, 500 MB).
+--baseline REVISION measures the same for the collection at that git revision (a temporary worktree)
+in the same run, for a before/after table. Writes the figures between the bench-scale markers of
+--output (the rest of the file is kept) and exits 1 when this tree misses a target in process
+(10 s, 500 MB).
 """
 import argparse
 import datetime
@@ -79,6 +83,25 @@ def recorded_guests():
         with open(path) as handle:
             guests.append((os.path.basename(path)[4:-5], json.load(handle)))
     return guests
+
+
+# The role's report task on a real inventory of 1000 hosts (connection local, nothing runs on them):
+# the registered results come from host_vars files and the action gets them the way the role hands them.
+FLEET_PLAYBOOK = """---
+- name: Report from recorded diagnoses, as the diagnose role does
+  hosts: fleet
+  gather_facts: false
+  tasks:
+    - name: Write the report on the controller
+      azure_backup.snapshot_doctor.diagnose_report:
+        results: >-
+          {{ dict(ansible_play_hosts_all | zip(ansible_play_hosts_all | map('extract', hostvars)
+                                               | map(attribute='recorded_result', default={}))) }}
+        dest: "{{ report_dir }}"
+      run_once: true
+      delegate_to: localhost
+      when: with_report | bool
+"""
 
 
 def diagnose_result(facts, options):
@@ -164,19 +187,53 @@ def entries_without_cache(results):
     return time.perf_counter() - started
 
 
-def run_playbook_child(playbook, results_file, report_dir, with_report, collections=COLLECTIONS):
+def run_playbook_child(playbook, results_file, report_dir, with_report, collections=COLLECTIONS, extra=()):
     """Runs ansible-playbook from a fresh child Python, so RUSAGE_CHILDREN is this run's alone."""
     code = ('import resource, subprocess, sys, time\n'
             'started = time.perf_counter()\n'
             'subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)\n'
             'print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n')
-    command = [sys.executable, '-c', code, os.path.join(VENV_BIN, 'ansible-playbook'), playbook,
-               '-e', 'results_file=%s report_dir=%s with_report=%s' % (results_file, report_dir, with_report)]
+    command = [sys.executable, '-c', code, os.path.join(VENV_BIN, 'ansible-playbook'), playbook] + list(extra) + [
+        '-e', 'results_file=%s report_dir=%s with_report=%s' % (results_file, report_dir, with_report)]
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections, ANSIBLE_LOCALHOST_WARNING='false',
                ANSIBLE_INVENTORY_UNPARSED_WARNING='false')
     output = subprocess.run(command, check=True, env=env, stdout=subprocess.PIPE, universal_newlines=True).stdout
     seconds, rss_kb = output.split()
     return float(seconds), int(rss_kb) / 1024.0
+
+
+def write_fleet_inventory(results, work_dir):
+    """An inventory of the hosts with each one's registered result in host_vars: as the diagnose action
+    returns it, the diagnosis also under ansible_facts (what `register` keeps)."""
+    directory = os.path.join(work_dir, 'fleet')
+    os.makedirs(os.path.join(directory, 'host_vars'))
+    with open(os.path.join(directory, 'hosts.ini'), 'w') as inventory:
+        inventory.write('[fleet]\n')
+        for name, value in results.items():
+            inventory.write('%s ansible_connection=local\n' % name)
+            if 'findings' in value:
+                value = dict(value, ansible_facts={'snapshot_doctor': dict(
+                    (key, item) for key, item in value.items() if key != 'changed')})
+            with open(os.path.join(directory, 'host_vars', name + '.json'), 'w') as handle:
+                json.dump({'recorded_result': value}, handle)
+    with open(os.path.join(directory, 'play.yml'), 'w') as handle:
+        handle.write(FLEET_PLAYBOOK)
+    return directory
+
+
+def under_fleet_playbook(results, work_dir, trees):
+    """One run per tree ({label: collections path}) of the role's report task over the inventory; and one
+    without the task. Returns {label: (seconds, peak RSS MB)}."""
+    directory = write_fleet_inventory(results, work_dir)
+    playbook = os.path.join(directory, 'play.yml')
+    inventory = ['-i', os.path.join(directory, 'hosts.ini')]
+    figures = {'without': run_playbook_child(playbook, None, os.path.join(directory, 'report'), 'false',
+                                             extra=inventory)}
+    for label, collections in trees.items():
+        figures[label] = run_playbook_child(playbook, None, os.path.join(directory, 'report'), 'true',
+                                            collections, extra=inventory)
+        print('fleet playbook %s: %r' % (label, figures[label]), file=sys.stderr, flush=True)
+    return figures
 
 
 def under_ansible_playbook(results, work_dir, rounds, baseline_collections=None):
@@ -284,6 +341,22 @@ def render(count, figures, baseline=None):
                 lambda run: run['playbook']['with'][0] - run['playbook']['without'][0]),
             row('peak RSS with the report, MB', lambda run: run['playbook']['with'][1], '%.0f'),
         ]
+    if figures.get('fleet_playbook'):
+        fleet = figures['fleet_playbook']
+        if baseline:
+            baseline['fleet_playbook'] = dict(fleet, **{'with': fleet['baseline_with']})
+        lines += [
+            '',
+            'The diagnose role\'s report task over an inventory of the %d hosts (connection local, each host\'s '
+            'registered result in host_vars with the diagnosis also under ansible_facts, as `register` keeps it; '
+            'the task\'s `results` expression of roles/diagnose/tasks/main.yml; one run each):' % count,
+            '',
+            head % 'ansible-playbook, inventory of the hosts',
+            rule,
+            row('the play without the report task, s', lambda run: run['fleet_playbook']['without'][0]),
+            row('the play with the report task, s', lambda run: run['fleet_playbook']['with'][0]),
+            row('peak RSS with the report, MB', lambda run: run['fleet_playbook']['with'][1], '%.0f'),
+        ]
     if figures['chromium']:
         lines += [
             '',
@@ -379,6 +452,8 @@ def main(argv=None):
     parser.add_argument('--baseline', metavar='REVISION', help='measure this git revision too, in the same run')
     parser.add_argument('--json', action='store_true', help='print the figures as JSON only (used by --baseline)')
     parser.add_argument('--playbook-rounds', type=int, default=3)
+    parser.add_argument('--fleet-playbook', action='store_true',
+                        help='also run the role\'s report task over an inventory of the hosts (one run per tree, slow)')
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix='snapshot-doctor-scale-') as work_dir:
         figures = measure(args, work_dir)
@@ -391,6 +466,11 @@ def main(argv=None):
             if not args.no_playbook:
                 figures['playbook'] = under_ansible_playbook(
                     results, work_dir, args.playbook_rounds, baseline and baseline['collections'])
+            if args.fleet_playbook:
+                trees = {'with': COLLECTIONS}
+                if baseline:
+                    trees['baseline_with'] = baseline['collections']
+                figures['fleet_playbook'] = under_fleet_playbook(results, work_dir, trees)
         finally:
             remove_worktree(work_dir)
     section, missed = render(args.hosts, figures, baseline)
