@@ -282,8 +282,8 @@ def _ranking(report):
             # The check's row shows the fix role and article of its worst finding (info carries no fix).
             if _SHOWN.index(status) < _SHOWN.index(check['first']['status']):
                 check['first'] = finding
-            remedy = finding.get('remedy') or ''
-            check['remedies'][remedy] = check['remedies'].get(remedy, 0) + 1
+            if finding.get('remedy'):
+                check['remedies'][finding['remedy']] = check['remedies'].get(finding['remedy'], 0) + 1
             if status in _PROBLEMS:
                 causes.setdefault(finding.get('cause'), dict((s, set()) for s in _PROBLEMS))[status].add(name)
 
@@ -295,9 +295,9 @@ def _ranking(report):
     cause_rows.sort(key=lambda row: severity(row[1]))
     check_rows = []
     for check_id, check in checks.items():
-        # The remedy most hosts share is shown once, with the check; a host's own differing one stays with it.
-        remedy = max(check['remedies'].items(), key=lambda item: item[1])[0]
-        check_rows.append((check_id, check['cause'], check['hosts'], dict(check['first'], remedy=remedy or None)))
+        # The remedy most of its hosts share is shown once, with the check; a host's own differing one stays with it.
+        remedy = max(check['remedies'].items(), key=lambda item: item[1])[0] if check['remedies'] else None
+        check_rows.append((check_id, check['cause'], check['hosts'], dict(check['first'], remedy=remedy)))
     check_rows.sort(key=lambda row: (severity(dict((s, len(row[2][s])) for s in _SHOWN)), row[0]))
     return cause_rows, check_rows
 

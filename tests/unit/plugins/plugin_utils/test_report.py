@@ -355,3 +355,12 @@ def test_checks_table_takes_fix_and_article_from_the_worst_finding():
     assert 'azure_backup.snapshot_doctor.collect_logs' in row
     # The warning host's finding then needs no remedy of its own.
     assert report.render_html(built).count('azure_backup.snapshot_doctor.collect_logs') == 1
+
+
+def test_checks_table_shows_a_remedy_even_when_most_findings_have_none():
+    quiet = [make_finding('connectivity.proxy', 'info', 'no proxy') for _ in range(3)]
+    assert all(not finding['remedy'] for finding in quiet)
+    broken = make_finding('connectivity.proxy', 'fail', 'proxy down', remedy='Start the proxy')
+    hosts = dict(('h%d' % index, report.host_entry([finding], LINUX)) for index, finding in enumerate(quiet + [broken]))
+    page = report.render_html(report.build_report(hosts, '0'))
+    assert 'Start the proxy' in _rows(page, 'checks')[0] and page.count('Start the proxy') == 1
