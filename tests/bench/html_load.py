@@ -51,7 +51,7 @@ def measure_once(browser, path, profile):
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     output = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, universal_newlines=True,
-                            timeout=600).stdout
+                            timeout=600, check=False).stdout
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     match = TIMING.search(output)

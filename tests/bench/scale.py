@@ -264,9 +264,10 @@ def under_ansible_playbook(results, work_dir, rounds, baseline_collections=None)
 
 
 def machine():
-    memory = subprocess.run(['free', '-h'], stdout=subprocess.PIPE, universal_newlines=True).stdout.split('\n')[1]
+    memory = subprocess.run(['free', '-h'], stdout=subprocess.PIPE, universal_newlines=True,
+                            check=True).stdout.split('\n')[1]
     ansible = subprocess.run([os.path.join(VENV_BIN, 'ansible'), '--version'], stdout=subprocess.PIPE,
-                             universal_newlines=True).stdout.split('\n')[0]
+                             universal_newlines=True, check=True).stdout.split('\n')[0]
     return '%s, %d CPUs (nproc), memory: %s; Python %s, %s' % (
         platform.platform(), os.cpu_count(), ' '.join(memory.split()[1:3]) + ' total/used',
         platform.python_version(), ansible)
@@ -284,7 +285,7 @@ def render(count, figures, baseline=None):
     peak_ok = figures['peak_mb'] <= PEAK_TARGET_MB
     columns = (['before (%s)' % baseline['revision']] if baseline else []) + ['this tree']
     head = '| %%s | %s |' % ' | '.join(columns)
-    rule = '| --- | %s |' % ' | '.join('---' for _ in columns)
+    rule = '| --- | %s |' % ' | '.join('---' for _column in columns)
 
     def row(label, value, fmt='%.2f'):
         return '| %s | %s |' % (label, _cells(figures, baseline, value, fmt))

@@ -28,7 +28,7 @@ def playbook(inventory, name, *args):
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR='1')
     return subprocess.run([ANSIBLE_PLAYBOOK, '-i', inventory, os.path.join(ROOT, 'awx', name)] + list(args),
                           env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
-                          timeout=120)
+                          timeout=120, check=False)
 
 
 @pytest.mark.parametrize('name', ['diagnose.yml', 'remediate.yml'])

@@ -21,7 +21,7 @@ def test_ansible_builder_creates_the_build_context(tmp_path):
     result = subprocess.run([ANSIBLE_BUILDER, 'create', '-f', os.path.join(ROOT, 'execution-environment.yml'),
                              '--context', str(context), '--output-filename', 'Containerfile'],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
-                            timeout=120)
+                            timeout=120, check=False)
     assert result.returncode == 0, result.stdout
     containerfile = (context / 'Containerfile').read_text()
     assert 'ansible-core==2.19.14' in containerfile and 'ansible-runner==' in containerfile
