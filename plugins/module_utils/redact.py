@@ -124,22 +124,25 @@ def _subn_unless_redacted(pattern, replacement, text):
     return pattern.sub(replace, text), count[0]
 
 
-def redact_tree(value):
-    """Redact every string inside ``value`` (dicts, lists, scalars); returns (value, count)."""
+def redact_tree(value, redact_text=redact):
+    """Redact every string inside ``value`` (dicts, lists, scalars); returns (value, count).
+
+    ``redact_text`` redacts one string (the report passes a cached ``redact``).
+    """
     if isinstance(value, (str, bytes)):
-        return redact(value)
+        return redact_text(value)
     if isinstance(value, dict):
         total = 0
         result = {}
         for key, item in value.items():
-            result[key], count = redact_tree(item)
+            result[key], count = redact_tree(item, redact_text)
             total += count
         return result, total
     if isinstance(value, (list, tuple)):
         total = 0
         result = []
         for item in value:
-            item, count = redact_tree(item)
+            item, count = redact_tree(item, redact_text)
             result.append(item)
             total += count
         return result, total

@@ -90,31 +90,16 @@ def _redact_cached(text):
     return redact(text)
 
 
-def _redact_tree(value):
-    """redact_tree (module_utils.redact) with the cache above."""
-    if isinstance(value, str):
-        return _redact_cached(value) if len(value) <= _REDACT_CACHE_MAX_CHARS else redact(value)
-    if isinstance(value, dict):
-        total = 0
-        result = {}
-        for key, item in value.items():
-            result[key], count = _redact_tree(item)
-            total += count
-        return result, total
-    if isinstance(value, (list, tuple)):
-        total = 0
-        result = []
-        for item in value:
-            item, count = _redact_tree(item)
-            result.append(item)
-            total += count
-        return result, total
-    return redact_tree(value)
+def _redact_text(text):
+    """redact, cached for the short texts that recur across hosts."""
+    if isinstance(text, str) and len(text) <= _REDACT_CACHE_MAX_CHARS:
+        return _redact_cached(text)
+    return redact(text)
 
 
 def redact_findings(findings):
     """Findings with every summary, evidence and remedy string redacted; returns (findings, count)."""
-    return _redact_tree(list(findings))
+    return redact_tree(list(findings), _redact_text)
 
 
 def host_entry(findings=None, platform=None, reachable=True, error=None):

@@ -92,6 +92,19 @@ def _load_memory_source(memory):
     return 'samples', None
 
 
+def _load_finding(results, evidence, pass_summary):
+    """The snapshot.load finding from [(status, decided_by, text)] per resource: the worst decides, the others follow."""
+    for status in ('fail', 'warn'):
+        deciding = [result for result in results if result[0] == status]
+        if deciding:
+            evidence['decided_by'] = deciding[0][1]
+            others = [result[2] for result in results if result[0] != status]
+            return finding('snapshot.load', status, '; '.join([result[2] for result in deciding] + others),
+                           evidence, LOAD_REMEDY)
+    evidence['decided_by'] = 'samples'
+    return finding('snapshot.load', 'pass', pass_summary, evidence)
+
+
 @RULES.rule('linux', 'snapshot.load')
 def _snapshot_load(ctx):
     """Fail only on load that lasts: a 0.3 s window is filled by any burst (a cron job, another diagnosis).
@@ -143,17 +156,9 @@ def _snapshot_load(ctx):
     if high:
         status = 'fail' if len(high) == len(memory) else 'warn'
         results.append((status, memory_source, '%s, %s' % (text, memory_text) if memory_text else text))
-    for status in ('fail', 'warn'):
-        deciding = [result for result in results if result[0] == status]
-        if deciding:
-            evidence['decided_by'] = deciding[0][1]
-            others = [result[2] for result in results if result[0] != status]
-            return finding('snapshot.load', status, '; '.join([result[2] for result in deciding] + others),
-                           evidence, LOAD_REMEDY)
-    evidence['decided_by'] = 'samples'
     whose = ' (the container\'s own figures)' if figures['scope'] == 'container' else ''
-    return finding('snapshot.load', 'pass', 'CPU (max %g %%) and memory (max %g %%) stay below %g %%%s'
-                   % (max(cpu), max(memory), threshold, whose), evidence)
+    return _load_finding(results, evidence, 'CPU (max %g %%) and memory (max %g %%) stay below %g %%%s'
+                         % (max(cpu), max(memory), threshold, whose))
 
 
 @RULES.rule('linux', 'snapshot.dhcp')
@@ -233,16 +238,8 @@ def _windows_snapshot_load(ctx):
         results.append(('fail' if len(high) == len(memory) else 'warn', 'free physical memory',
                         'memory at or above %g %% in %d of %d samples (max %g %%)'
                         % (threshold, len(high), len(memory), max(memory))))
-    for status in ('fail', 'warn'):
-        deciding = [result for result in results if result[0] == status]
-        if deciding:
-            evidence['decided_by'] = deciding[0][1]
-            others = [result[2] for result in results if result[0] != status]
-            return finding('snapshot.load', status, '; '.join([result[2] for result in deciding] + others),
-                           evidence, LOAD_REMEDY)
-    evidence['decided_by'] = 'samples'
-    return finding('snapshot.load', 'pass', 'CPU (max %g %%) and memory (max %g %%) stay below %g %%'
-                   % (max(cpu), max(memory), threshold), evidence)
+    return _load_finding(results, evidence, 'CPU (max %g %%) and memory (max %g %%) stay below %g %%'
+                         % (max(cpu), max(memory), threshold))
 
 
 def _windows_offline_dhcp(ctx):
