@@ -358,7 +358,7 @@ def test_checks_table_takes_fix_and_article_from_the_worst_finding():
 
 
 def test_checks_table_shows_a_remedy_even_when_most_findings_have_none():
-    quiet = [make_finding('connectivity.proxy', 'info', 'no proxy') for _ in range(3)]
+    quiet = [make_finding('connectivity.proxy', 'info', 'no proxy') for _host in range(3)]
     assert all(not finding['remedy'] for finding in quiet)
     broken = make_finding('connectivity.proxy', 'fail', 'proxy down', remedy='Start the proxy')
     hosts = dict(('h%d' % index, report.host_entry([finding], LINUX)) for index, finding in enumerate(quiet + [broken]))
