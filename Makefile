@@ -40,7 +40,7 @@ collection: venv $(COLLECTION_LINK)
 units: collection
 	sh tests/unit/deps.sh
 	$(BIN)/pytest tests/unit -q -p no:cacheprovider \
-	  --cov=plugins/module_utils --cov-report=term-missing:skip-covered --cov-fail-under=$(COVERAGE_MIN)
+	  --cov=plugins/module_utils --cov=plugins/plugin_utils --cov-report=term-missing:skip-covered --cov-fail-under=$(COVERAGE_MIN)
 
 # ansible.windows (the Windows backend runs its win_powershell module) for the test that checks the action's
 # arguments against win_powershell's real argument documentation. Galaxy is unreachable here: it comes from the
