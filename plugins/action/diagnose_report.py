@@ -20,7 +20,9 @@ from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.repor
 __metaclass__ = type
 
 ARGUMENT_SPEC = dict(
-    results=dict(type='dict', required=True),
+    results=dict(type='dict'),
+    hosts=dict(type='list', elements='str'),
+    result_var=dict(type='str'),
     dest=dict(type='path', default='snapshot-doctor-report'),
     formats=dict(type='list', elements='str', choices=sorted(RENDERERS), default=sorted(RENDERERS)),
     set_stats=dict(type='bool', default=True),
@@ -33,9 +35,9 @@ class ActionModule(ControllerAction):
 
     ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def act(self, args):
+    def act(self, args, task_vars):
         result = {}
-        hosts = dict((str(name), entry_from_result(value)) for name, value in args['results'].items())
+        hosts = dict((str(name), entry_from_result(value)) for name, value in self._results(args, task_vars).items())
         report = build_report(hosts, collection_version())
         fleet = run_fleet_stage(report)
         dest = os.path.abspath(args['dest'])
@@ -63,6 +65,17 @@ class ActionModule(ControllerAction):
                 'report_dir': dest, 'summary': result['summary'], 'hosts': result['hosts']}},
                 'per_host': False, 'aggregate': False}
         return result
+
+    def _results(self, args, task_vars):
+        """``results``, or each host's ``result_var`` read from hostvars here: a fleet's registered results
+        passed as one argument are templated and deep-copied whole by ansible-core before the action sees them."""
+        if (args['results'] is None) == (args['hosts'] is None) or (args['hosts'] is None) != (args['result_var'] is None):
+            raise AnsibleActionFail('Give either results, or hosts and result_var')
+        if args['results'] is not None:
+            return args['results']
+        hostvars = task_vars.get('hostvars') or {}
+        return dict((name, hostvars[name].get(args['result_var']) if name in hostvars else None)
+                    for name in args['hosts'])
 
 
 def _short_summary(entry):

@@ -29,7 +29,7 @@ class ActionModule(ControllerAction):
 
     ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def act(self, args):
+    def act(self, args, task_vars):
         document = build(args['hosts'], self._task.check_mode)
         dest = os.path.abspath(args['dest'])
         try:

@@ -49,7 +49,7 @@ class ActionModule(ControllerAction):
 
     ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def act(self, args):
+    def act(self, args, task_vars):
         try:
             plan = compute(args)
         except fixes.FixError as exc:

@@ -28,8 +28,19 @@ options:
     description:
       - Mapping of inventory hostname to that host's registered diagnose result (use
         C(ignore_unreachable) on the diagnose task so unreachable hosts have one).
+      - Give either O(results), or O(hosts) and O(result_var).
     type: dict
-    required: true
+  hosts:
+    description:
+      - The hosts to report (for example C(ansible_play_hosts_all)); each one's registered result is read from
+        its variable O(result_var) by the action itself.
+      - Faster than O(results) for a large fleet, which ansible-core templates and copies whole before the
+        action runs. A host without that variable is reported as having no diagnosis result.
+    type: list
+    elements: str
+  result_var:
+    description: The variable holding each host's registered diagnose result, with O(hosts).
+    type: str
   dest:
     description: The report directory; relative paths are relative to the controller's working directory.
     type: path
@@ -58,6 +69,13 @@ seealso:
 
 EXAMPLES = r"""
 - name: Write the report of every host of the play
+  azure_backup.snapshot_doctor.diagnose_report:
+    hosts: "{{ ansible_play_hosts_all }}"
+    result_var: diagnosis
+    dest: /srv/reports/snapshot-doctor
+  run_once: true
+
+- name: The same from a mapping built beforehand (slower for a large fleet)
   azure_backup.snapshot_doctor.diagnose_report:
     results: "{{ dict(ansible_play_hosts_all | zip(ansible_play_hosts_all | map('extract', hostvars, 'diagnosis'))) }}"
     dest: /srv/reports/snapshot-doctor

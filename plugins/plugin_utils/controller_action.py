@@ -24,8 +24,8 @@ class ControllerAction(ActionBase):
         result = super(ControllerAction, self).run(tmp, task_vars)
         del tmp
         _validation, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)
-        result.update(self.act(args))
+        result.update(self.act(args, task_vars or {}))
         return result
 
-    def act(self, args):
+    def act(self, args, task_vars):
         raise NotImplementedError

@@ -94,9 +94,8 @@ FLEET_PLAYBOOK = """---
   tasks:
     - name: Write the report on the controller
       azure_backup.snapshot_doctor.diagnose_report:
-        results: >-
-          {{ dict(ansible_play_hosts_all | zip(ansible_play_hosts_all | map('extract', hostvars)
-                                               | map(attribute='recorded_result', default={}))) }}
+        hosts: "{{ ansible_play_hosts_all }}"
+        result_var: recorded_result
         dest: "{{ report_dir }}"
       run_once: true
       delegate_to: localhost

@@ -44,7 +44,7 @@ RESULTS = {
 }
 
 
-def run_report(args, check_mode=False):
+def run_report(args, check_mode=False, task_vars=None):
     task = MagicMock(Task)
     task.args = args
     task.action = 'azure_backup.snapshot_doctor.diagnose_report'
@@ -53,7 +53,7 @@ def run_report(args, check_mode=False):
     connection = MagicMock()
     connection._shell.tmpdir = None
     plugin = ActionModule(task, connection, MagicMock(), loader=None, templar=None, shared_loader_obj=None)
-    return plugin.run(task_vars={})
+    return plugin.run(task_vars=task_vars or {})
 
 
 def test_every_outcome_lands_in_the_report(tmp_path):
@@ -124,3 +124,17 @@ def test_unwritable_destination_is_a_clear_failure(tmp_path):
     blocker.write_text('x')
     with pytest.raises(AnsibleActionFail, match='Cannot write the report into'):
         run_report({'results': {}, 'dest': str(blocker / 'sub')})
+
+
+def test_the_action_can_read_each_hosts_result_from_hostvars(tmp_path):
+    """The role's way at fleet scale: the action reads the registered results itself."""
+    hostvars = dict((name, {'__diagnose_result': value}) for name, value in RESULTS.items())
+    hostvars['never_ran'] = {}
+    by_hostvars = run_report({'hosts': sorted(hostvars), 'result_var': '__diagnose_result',
+                              'dest': str(tmp_path / 'a')}, task_vars={'hostvars': hostvars})
+    by_mapping = run_report({'results': dict(RESULTS, never_ran={}), 'dest': str(tmp_path / 'b')})
+    assert by_hostvars['hosts'] == by_mapping['hosts']
+    assert by_hostvars['hosts']['never_ran']['error'] == 'no diagnosis result for this host'
+    for args in ({}, {'results': RESULTS, 'hosts': ['healthy'], 'result_var': 'x'}, {'hosts': ['healthy']}):
+        with pytest.raises(AnsibleActionFail, match='Give either results, or hosts and result_var'):
+            run_report(dict(args, dest=str(tmp_path / 'c')), task_vars={'hostvars': hostvars})
