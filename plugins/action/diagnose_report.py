@@ -35,7 +35,7 @@ class ActionModule(ControllerAction):
 
     ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def act(self, args, task_vars):
+    def act(self, args, task_vars=None):
         result = {}
         hosts = dict((str(name), entry_from_result(value)) for name, value in self._results(args, task_vars).items())
         report = build_report(hosts, collection_version())
@@ -73,7 +73,7 @@ class ActionModule(ControllerAction):
             raise AnsibleActionFail('Give either results, or hosts and result_var')
         if args['results'] is not None:
             return args['results']
-        hostvars = task_vars.get('hostvars') or {}
+        hostvars = (task_vars or {}).get('hostvars') or {}
         return dict((name, hostvars[name].get(args['result_var']) if name in hostvars else None)
                     for name in args['hosts'])
 

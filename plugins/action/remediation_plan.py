@@ -49,7 +49,7 @@ class ActionModule(ControllerAction):
 
     ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def act(self, args, task_vars):
+    def act(self, args, task_vars=None):
         unknown = unknown_tags(args['run_tags'])
         if unknown:
             raise AnsibleActionFail('Unknown tag(s) %s: the remediation knows the causes (%s) and the fixes (%s)'

@@ -29,7 +29,7 @@ class ActionModule(ControllerAction):
 
     ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def act(self, args, task_vars):
+    def act(self, args, task_vars=None):
         document = build(args['hosts'], self._task.check_mode)
         dest = os.path.abspath(args['dest'])
         try:

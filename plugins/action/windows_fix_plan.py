@@ -49,7 +49,7 @@ class ActionModule(ControllerAction):
 
     ARGUMENT_SPEC = ARGUMENT_SPEC
 
-    def act(self, args, task_vars):
+    def act(self, args, task_vars=None):
         try:
             plan = compute(args)
         except fixes.FixError as exc:

@@ -27,5 +27,5 @@ class ControllerAction(ActionBase):
         result.update(self.act(args, task_vars or {}))
         return result
 
-    def act(self, args, task_vars):
+    def act(self, args, task_vars=None):
         raise NotImplementedError
