@@ -26,25 +26,15 @@ def _import_collection():
     return catalog, evaluate, REGISTRY
 
 
-def _linux_state(check, rules, faulted):
-    if "linux" not in check.platforms:
+def _state(check, rules, os_name, verified):
+    """The table cell of ``check`` on ``os_name``; ``verified`` says how a check with a rule is verified."""
+    if os_name not in check.platforms:
         return "n/a"
     if check.scope == "control_plane":
         return "not yet (needs the Azure API)"
-    if rules.get("linux", check.id) is None:
+    if rules.get(os_name, check.id) is None:
         return "not yet"
-    return "diagnosed, lab fault" if check.id in faulted else "diagnosed, unit-tested"
-
-
-def _windows_state(check, rules):
-    """Windows hosts cannot run here: their rules are driven by recorded win_powershell outputs."""
-    if "windows" not in check.platforms:
-        return "n/a"
-    if check.scope == "control_plane":
-        return "not yet (needs the Azure API)"
-    if rules.get("windows", check.id) is None:
-        return "not yet"
-    return "diagnosed, recorded outputs"
+    return "diagnosed, " + verified
 
 
 def _fix_state(check):
@@ -63,9 +53,11 @@ def render():
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for check in catalog.CHECKS:
-        windows = _windows_state(check, evaluate)
+        # Windows hosts cannot run here: their rules are driven by recorded win_powershell outputs.
+        windows = _state(check, evaluate, "windows", "recorded outputs")
+        linux = _state(check, evaluate, "linux", "lab fault" if check.id in faulted else "unit-tested")
         lines.append("| `%s` | %s | %s | %s | %s | %s |" % (
-            check.id, check.cause, check.title, _linux_state(check, evaluate, faulted), windows, _fix_state(check)))
+            check.id, check.cause, check.title, linux, windows, _fix_state(check)))
     return "\n".join(lines) + "\n"
 
 
