@@ -138,3 +138,37 @@ def test_the_action_can_read_each_hosts_result_from_hostvars(tmp_path):
     for args in ({}, {'results': RESULTS, 'hosts': ['healthy'], 'result_var': 'x'}, {'hosts': ['healthy']}):
         with pytest.raises(AnsibleActionFail, match='Give either results, or hosts and result_var'):
             run_report(dict(args, dest=str(tmp_path / 'c')), task_vars={'hostvars': hostvars})
+
+
+def test_registered_results_are_read_where_ansible_core_keeps_them(tmp_path):
+    """Real ansible-core objects: what `register` stores (set_nonpersistent_facts) is found without hostvars'
+    per-host merge and templating; a result that is only an inventory variable still comes through hostvars."""
+    from ansible.inventory.manager import InventoryManager
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.vars.hostvars import HostVars
+    from ansible.vars.manager import VariableManager
+
+    loader = DataLoader()
+    inventory = InventoryManager(loader=loader, sources=[])
+    for name in RESULTS:
+        inventory.add_host(name, group='all')
+    variables = VariableManager(loader=loader, inventory=inventory)
+    for name, value in RESULTS.items():
+        if name == 'broken':
+            inventory.get_host(name).set_variable('__diagnose_result', value)
+        else:
+            variables.set_nonpersistent_facts(name, {'__diagnose_result': value})
+    merged = []
+
+    class CountingHostVars(HostVars):
+        def __getitem__(self, key):
+            merged.append(key)
+            return super(CountingHostVars, self).__getitem__(key)
+
+    hostvars = CountingHostVars(inventory=inventory, variable_manager=variables, loader=loader)
+    read = run_report({'hosts': sorted(RESULTS), 'result_var': '__diagnose_result', 'dest': str(tmp_path / 'a')},
+                      task_vars={'hostvars': hostvars})
+    given = run_report({'results': RESULTS, 'dest': str(tmp_path / 'b')})
+    assert read['hosts'] == given['hosts']
+    assert read['hosts']['broken']['fail'] == ['agent.service']
+    assert merged == ['broken']
