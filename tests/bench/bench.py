@@ -37,8 +37,9 @@ HEALTHY_RATIO_TARGET = 1.3
 BLACKHOLE_SLACK_SECONDS = 1.0
 # `ansible -m setup` as a playbook: what any playbook costs on these hosts, for the breakdown only.
 SETUP_PLAYBOOK = os.path.join(HERE, 'setup_playbook.yml')
-# The markers of the section tests/bench/scale.py writes into the same results file.
-SCALE_START, SCALE_END = '<!-- bench-scale:start -->', '<!-- bench-scale:end -->'
+# The markers of the sections tests/bench/scale.py and live_scale.py write into the same results file.
+KEPT_SECTIONS = (('<!-- bench-scale:start -->', '<!-- bench-scale:end -->'),
+                 ('<!-- bench-live:start -->', '<!-- bench-live:end -->'))
 
 
 def probe_timeout():
@@ -176,15 +177,18 @@ def render(results, args, timeout, defaults, lab_seconds):
     return '\n'.join(lines), missed
 
 
-def scale_section(path):
-    """The section `make bench-scale` keeps in the same file (tests/bench/scale.py), to write back unchanged."""
+def kept_sections(path):
+    """The sections `make bench-scale` and `make bench-live` keep in the same file, to write back unchanged."""
     try:
         with open(path) as handle:
             text = handle.read()
     except OSError:
         return ''
-    start, end = text.find(SCALE_START), text.find(SCALE_END)
-    return '\n' + text[start:end + len(SCALE_END)] + '\n' if 0 <= start < end else ''
+    kept = ''
+    for start_marker, end_marker in KEPT_SECTIONS:
+        start, end = text.find(start_marker), text.find(end_marker)
+        kept += '\n' + text[start:end + len(end_marker)] + '\n' if 0 <= start < end else ''
+    return kept
 
 
 def parse_extra_vars(text):
@@ -255,7 +259,7 @@ def main(argv=None):
             blackhole(max(args.sizes), undo=True)
         text, missed = render(results, args, timeout, defaults, lab_seconds)
         with open(args.output, 'w') as handle:
-            handle.write(text + scale_section(args.output))
+            handle.write(text + kept_sections(args.output))
         print(text)
         return 1 if missed else 0
     finally:

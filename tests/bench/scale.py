@@ -14,7 +14,8 @@ unsupported Windows host (the diagnose action's result for it). Measured:
 2. under ansible-playbook: the real diagnose_report action on `hosts: localhost` with the same
    results loaded from a JSON file, alternating rounds with and without the report task (medians),
    peak RSS of the largest process of a run (RUSAGE_CHILDREN, in a fresh child per run);
-3. with --fleet-playbook, the role's report task over an inventory of the hosts (one run each);
+3. with --fleet-playbook, the role's report task over an inventory of the hosts, the results registered
+   as the role does, handed over three ways (one run each);
 4. with --chromium, report.html in headless Chromium (html_load.py).
 
 --baseline REVISION measures the same for the collection at that git revision (a temporary worktree)
@@ -85,22 +86,39 @@ def recorded_guests():
     return guests
 
 
-# The role's report task on a real inventory of 1000 hosts (connection local, nothing runs on them):
-# the registered results come from host_vars files and the action gets them the way the role hands them.
+# The role's report task on a real inventory of 1000 hosts (connection local, nothing runs on them): each
+# host's recorded result is registered by a task, as the role's diagnose task registers the real one
+# (tests/bench/action_plugins/recorded_diagnosis.py returns it without connecting), then the report task
+# gets them in one of FLEET_HANDOVERS' ways. The play also runs without the report task.
 FLEET_PLAYBOOK = """---
 - name: Report from recorded diagnoses, as the diagnose role does
   hosts: fleet
   gather_facts: false
   tasks:
+    - name: Diagnose the snapshot timeout causes (recorded)
+      recorded_diagnosis:
+        path: "{{ results_dir }}/{{ inventory_hostname }}.json"
+      register: __diagnose_result
+      ignore_unreachable: true
+      ignore_errors: true
     - name: Write the report on the controller
       azure_backup.snapshot_doctor.diagnose_report:
-        hosts: "{{ ansible_play_hosts_all }}"
-        result_var: recorded_result
+%s
         dest: "{{ report_dir }}"
       run_once: true
       delegate_to: localhost
       when: with_report | bool
 """
+# label -> (collection revision, None for this tree; the report task's arguments that hand the results over)
+HOSTS_ARGS = """        hosts: "{{ ansible_play_hosts_all }}"
+        result_var: __diagnose_result"""
+FLEET_HANDOVERS = {
+    'one results argument, templated (the role before 4aefb62; action at b4c977e)': ('b4c977e', """        results: >-
+          {{ dict(ansible_play_hosts_all | zip(ansible_play_hosts_all | map('extract', hostvars)
+                                               | map(attribute='__diagnose_result', default={}))) }}"""),
+    'hosts + result_var, read through hostvars (b4c977e)': ('b4c977e', HOSTS_ARGS),
+    'hosts + result_var, read from the registered variables (this tree)': (None, HOSTS_ARGS),
+}
 
 
 def diagnose_result(facts, options):
@@ -186,7 +204,7 @@ def entries_without_cache(results):
     return time.perf_counter() - started
 
 
-def run_playbook_child(playbook, results_file, report_dir, with_report, collections=COLLECTIONS, extra=()):
+def run_playbook_child(playbook, results_file, report_dir, with_report, collections=COLLECTIONS, extra=(), env_extra=None):
     """Runs ansible-playbook from a fresh child Python, so RUSAGE_CHILDREN is this run's alone."""
     code = ('import resource, subprocess, sys, time\n'
             'started = time.perf_counter()\n'
@@ -195,43 +213,51 @@ def run_playbook_child(playbook, results_file, report_dir, with_report, collecti
     command = [sys.executable, '-c', code, os.path.join(VENV_BIN, 'ansible-playbook'), playbook] + list(extra) + [
         '-e', 'results_file=%s report_dir=%s with_report=%s' % (results_file, report_dir, with_report)]
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections, ANSIBLE_LOCALHOST_WARNING='false',
-               ANSIBLE_INVENTORY_UNPARSED_WARNING='false')
+               ANSIBLE_INVENTORY_UNPARSED_WARNING='false', **(env_extra or {}))
     output = subprocess.run(command, check=True, env=env, stdout=subprocess.PIPE, universal_newlines=True).stdout
     seconds, rss_kb = output.split()
     return float(seconds), int(rss_kb) / 1024.0
 
 
 def write_fleet_inventory(results, work_dir):
-    """An inventory of the hosts with each one's registered result in host_vars: as the diagnose action
-    returns it, the diagnosis also under ansible_facts (what `register` keeps)."""
+    """An inventory of the hosts (connection local) and each one's recorded result in a file of its own."""
     directory = os.path.join(work_dir, 'fleet')
-    os.makedirs(os.path.join(directory, 'host_vars'))
+    os.makedirs(os.path.join(directory, 'results'))
     with open(os.path.join(directory, 'hosts.ini'), 'w') as inventory:
         inventory.write('[fleet]\n')
         for name, value in results.items():
             inventory.write('%s ansible_connection=local\n' % name)
-            if 'findings' in value:
-                value = dict(value, ansible_facts={'snapshot_doctor': dict(
-                    (key, item) for key, item in value.items() if key != 'changed')})
-            with open(os.path.join(directory, 'host_vars', name + '.json'), 'w') as handle:
-                json.dump({'recorded_result': value}, handle)
-    with open(os.path.join(directory, 'play.yml'), 'w') as handle:
-        handle.write(FLEET_PLAYBOOK)
+            with open(os.path.join(directory, 'results', name + '.json'), 'w') as handle:
+                json.dump(value, handle)
     return directory
 
 
-def under_fleet_playbook(results, work_dir, trees):
-    """One run per tree ({label: collections path}) of the role's report task over the inventory; and one
-    without the task. Returns {label: (seconds, peak RSS MB)}."""
+def under_fleet_playbook(results, work_dir, forks=50):
+    """The play once without the report task, then once per FLEET_HANDOVERS way. Returns
+    {'without' or label: (seconds of the whole run, peak RSS MB, the report task's own seconds)}."""
     directory = write_fleet_inventory(results, work_dir)
-    playbook = os.path.join(directory, 'play.yml')
-    inventory = ['-i', os.path.join(directory, 'hosts.ini')]
-    figures = {'without': run_playbook_child(playbook, None, os.path.join(directory, 'report'), 'false',
-                                             extra=inventory)}
-    for label, collections in trees.items():
-        figures[label] = run_playbook_child(playbook, None, os.path.join(directory, 'report'), 'true',
-                                            collections, extra=inventory)
-        print('fleet playbook %s: %r' % (label, figures[label]), file=sys.stderr, flush=True)
+    extra = ['-i', os.path.join(directory, 'hosts.ini'), '-f', str(forks),
+             '-e', 'results_dir=%s' % os.path.join(directory, 'results')]
+    times = os.path.join(directory, 'task-seconds.json')
+    env = {'ANSIBLE_ACTION_PLUGINS': os.path.join(HERE, 'action_plugins'),
+           'ANSIBLE_CALLBACK_PLUGINS': os.path.join(HERE, 'callback_plugins'),
+           'ANSIBLE_CALLBACKS_ENABLED': 'task_seconds', 'BENCH_TASK_SECONDS': times}
+
+    def run(label, with_report, revision, arguments):
+        playbook = os.path.join(directory, 'play-%d.yml' % len(figures))
+        with open(playbook, 'w') as handle:
+            handle.write(FLEET_PLAYBOOK % arguments)
+        collections = collections_at(revision, work_dir) if revision else COLLECTIONS
+        seconds, peak = run_playbook_child(playbook, None, os.path.join(directory, 'report'), with_report,
+                                           collections, extra=extra, env_extra=env)
+        with open(times) as handle:
+            figures[label] = (seconds, peak, json.load(handle)['tasks'].get('Write the report on the controller'))
+        print('fleet playbook, %s: %r' % (label, figures[label]), file=sys.stderr, flush=True)
+
+    figures = {}
+    run('without', 'false', None, HOSTS_ARGS)
+    for label, (revision, arguments) in FLEET_HANDOVERS.items():
+        run(label, 'true', revision, arguments)
     return figures
 
 
@@ -343,20 +369,20 @@ def render(count, figures, baseline=None):
         ]
     if figures.get('fleet_playbook'):
         fleet = figures['fleet_playbook']
-        if baseline:
-            baseline['fleet_playbook'] = dict(fleet, **{'with': fleet['baseline_with']})
         lines += [
             '',
-            'The diagnose role\'s report task over an inventory of the %d hosts (connection local, each host\'s '
-            'registered result in host_vars with the diagnosis also under ansible_facts, as `register` keeps it; '
-            'the task\'s `results` expression of roles/diagnose/tasks/main.yml; one run each):' % count,
+            'The diagnose role\'s report task over an inventory of the %d hosts (connection local, forks 50; a first '
+            'task registers each host\'s recorded result as the role\'s diagnose task does, then the report task gets '
+            'them one of three ways; one run each; the task\'s own time from a callback, '
+            'tests/bench/callback_plugins/task_seconds.py; peak RSS of the largest process):' % count,
             '',
-            head % 'ansible-playbook, inventory of the hosts',
-            rule,
-            row('the play without the report task, s', lambda run: run['fleet_playbook']['without'][0]),
-            row('the play with the report task, s', lambda run: run['fleet_playbook']['with'][0]),
-            row('peak RSS with the report, MB', lambda run: run['fleet_playbook']['with'][1], '%.0f'),
+            '| ansible-playbook, inventory of the hosts | the play, s | the report task, s | peak RSS, MB |',
+            '| --- | --- | --- | --- |',
+            '| without the report task | %.2f | n/a | %.0f |' % (fleet['without'][0], fleet['without'][1]),
         ]
+        for label in FLEET_HANDOVERS:
+            seconds, peak, task = fleet[label]
+            lines.append('| %s | %.2f | %.2f | %.0f |' % (label, seconds, task, peak))
     if figures['chromium']:
         lines += [
             '',
@@ -409,15 +435,22 @@ def measure(args, work_dir):
     return figures
 
 
+def collections_at(revision, work_dir):
+    """A collections path holding the collection at git ``revision`` (a worktree in ``work_dir``, made once;
+    remove_worktrees removes them)."""
+    tree = os.path.join(work_dir, 'tree-%s' % revision)
+    collections = os.path.join(work_dir, 'collections-%s' % revision)
+    if not os.path.isdir(tree):
+        subprocess.run(['git', '-C', ROOT, 'worktree', 'add', '--detach', '--quiet', tree, revision], check=True)
+        link = os.path.join(collections, 'ansible_collections', 'azure_backup', 'snapshot_doctor')
+        os.makedirs(os.path.dirname(link))
+        os.symlink(tree, link)
+    return collections
+
+
 def measure_baseline(revision, args, work_dir):
-    """The same figures for the collection at ``revision``: a git worktree in ``work_dir`` (the caller
-    removes it with remove_worktree), this script run on it."""
-    tree = os.path.join(work_dir, 'baseline-tree')
-    subprocess.run(['git', '-C', ROOT, 'worktree', 'add', '--detach', '--quiet', tree, revision], check=True)
-    collections = os.path.join(work_dir, 'baseline-collections')
-    link = os.path.join(collections, 'ansible_collections', 'azure_backup', 'snapshot_doctor')
-    os.makedirs(os.path.dirname(link))
-    os.symlink(tree, link)
+    """The same figures for the collection at ``revision``, this script run on it."""
+    collections = collections_at(revision, work_dir)
     command = [sys.executable, os.path.abspath(__file__), '--json', '--hosts', str(args.hosts),
                '--keep', os.path.join(work_dir, 'baseline-report'), '--chromium-rounds', str(args.chromium_rounds)]
     command += ['--chromium'] if args.chromium else []
@@ -430,9 +463,8 @@ def measure_baseline(revision, args, work_dir):
     return figures
 
 
-def remove_worktree(work_dir):
-    tree = os.path.join(work_dir, 'baseline-tree')
-    if os.path.isdir(tree):
+def remove_worktrees(work_dir):
+    for tree in glob.glob(os.path.join(work_dir, 'tree-*')):
         subprocess.run(['git', '-C', ROOT, 'worktree', 'remove', '--force', tree], check=False)
 
 
@@ -467,12 +499,9 @@ def main(argv=None):
                 figures['playbook'] = under_ansible_playbook(
                     results, work_dir, args.playbook_rounds, baseline and baseline['collections'])
             if args.fleet_playbook:
-                trees = {'with': COLLECTIONS}
-                if baseline:
-                    trees['baseline_with'] = baseline['collections']
-                figures['fleet_playbook'] = under_fleet_playbook(results, work_dir, trees)
+                figures['fleet_playbook'] = under_fleet_playbook(results, work_dir)
         finally:
-            remove_worktree(work_dir)
+            remove_worktrees(work_dir)
     section, missed = render(args.hosts, figures, baseline)
     if args.output != '-':
         replace_section(args.output, section)
