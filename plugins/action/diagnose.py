@@ -26,6 +26,8 @@ __metaclass__ = type
 
 FACT_NAME = 'snapshot_doctor'
 ARGUMENT_SPEC = option_table.argument_spec(option_table.OPTIONS)
+# What Azure says about this host's VM (control_plane_facts' section for it): evaluated beside the guest's facts.
+ARGUMENT_SPEC['control_plane'] = dict(type='dict')
 # How much of a failed module's stderr the error keeps (the end holds the reason).
 STDERR_TAIL_CHARS = 600
 
@@ -99,6 +101,8 @@ class ActionModule(ActionBase):
             result['msg'] = problem or module_failure_message(backend.facts_module, module_result)
             return result
 
+        if args['control_plane'] is not None:
+            facts['azure'] = args['control_plane']
         wanted = set(args['causes'])
         findings = [finding for finding in evaluate(facts, args) if finding['cause'] in wanted]
         # The diagnosis leaves the controller as a fact and in job events: redact it once, here.

@@ -13,7 +13,7 @@ version_added: 0.1.0
 description:
   - Diagnoses the causes of the Azure Backup failure "Could not communicate with the VM agent for snapshot
     status. Snapshot VM sub-task timed out" on one host and returns one finding per check of the
-    collection's check catalog (C(platform), C(connectivity), C(agent), C(extension), C(snapshot) causes).
+    collection's check catalog (C(platform), C(connectivity), C(agent), C(extension), C(snapshot) and C(backup) causes).
   - All facts are gathered in B(one) module execution on the host; the findings are evaluated on the
     controller, so no check needs a task of its own. Linux hosts run M(azure_backup.snapshot_doctor.guest_info);
     Windows hosts run M(ansible.windows.win_powershell) with a read-only script shipped with this collection
@@ -28,14 +28,22 @@ description:
 author:
   - snapshot_doctor maintainers (@snapshot-doctor)
 options:
+  control_plane:
+    description:
+      - What Azure says about this host's VM, as returned for it by M(azure_backup.snapshot_doctor.control_plane_facts)
+        (its RV(azure_backup.snapshot_doctor.control_plane_facts#module:hosts) entry for this host). The control-plane checks
+        (for example C(agent.azure_status), C(backup.last_job)) are evaluated from it beside the guest's facts.
+      - Without it the control-plane checks report C(skip).
+      - The C(azure_backup.snapshot_doctor.diagnose) role passes it when C(diagnose_azure) is true.
+    type: dict
   causes:
     description:
       - The causes to diagnose; findings of other causes are left out and their facts are not gathered.
       - The C(platform) facts are always gathered because every other check depends on them.
     type: list
     elements: str
-    choices: [platform, connectivity, agent, extension, snapshot]
-    default: [platform, connectivity, agent, extension, snapshot]
+    choices: [platform, connectivity, agent, extension, snapshot, backup]
+    default: [platform, connectivity, agent, extension, snapshot, backup]
   root:
     description:
       - Root of the file system to analyse. Anything else than C(/) is offline mode, for the OS disk of a
