@@ -1,4 +1,4 @@
-"""Lab fixtures for the diagnosis integration tests: guests boot once per test module.
+"""Lab fixtures for the diagnosis integration tests: guests boot once per session.
 
 The lab (tests/lab/lab.py) is a single instance per machine. These fixtures start it and always
 stop it again; they refuse to run on a lab that someone else started (its faults are unknown)
@@ -63,6 +63,7 @@ def start_lab(guests):
             lab_cli('down', timeout=300, check=False)
 
 
-@pytest.fixture(scope='module')
+# One lab for the whole session: each test module that needs guests reuses them (boot is the slow part).
+@pytest.fixture(scope='session')
 def lab():
     yield from start_lab(2)

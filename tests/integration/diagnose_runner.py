@@ -8,6 +8,8 @@ a developer can run these tests while the default lab is busy.
 """
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 import time
@@ -126,3 +128,38 @@ def finding(document, host, check):
         if item['check'] == check:
             return item
     raise KeyError('%s has no finding %s' % (host, check))
+
+
+def run_awx_job(private_data_dir, playbook, inventory, extravars, timeout=300):
+    """Run ``playbook`` (a path inside the project) with ansible-runner the way AWX runs a job template.
+
+    The project is this repository's awx/ directory copied into <private_data_dir>/project, as a project sync
+    would put it; the collections come from .build/collections, where AWX would install
+    collections/requirements.yml. Fact caching is on, with the jsonfile cache in the run's artifacts
+    (AWX's "Enable Fact Storage"). Returns (the runner's Runner, seconds).
+    """
+    import ansible_runner  # only these tests need it
+
+    project = os.path.join(str(private_data_dir), 'project')
+    shutil.copytree(os.path.join(REPO, 'awx'), os.path.join(project, 'awx'))
+    env = ansible_env()
+    keys = ('PATH', 'ANSIBLE_COLLECTIONS_PATH', 'ANSIBLE_NOCOLOR', 'ANSIBLE_RETRY_FILES_ENABLED')
+    envvars = dict((key, env[key]) for key in keys)
+    started = time.monotonic()
+    runner = ansible_runner.run(private_data_dir=str(private_data_dir), playbook=playbook, inventory=inventory,
+                                extravars=extravars, envvars=envvars, fact_cache_type='jsonfile',
+                                timeout=timeout, quiet=True)
+    return runner, time.monotonic() - started
+
+
+def cached_facts(cache_dir, host):
+    """A host's facts from ansible's jsonfile fact cache (what AWX reads back after a job).
+
+    ansible-core 2.19 names the file s<schema>_<host> and wraps the facts as JSON text under __payload__;
+    earlier versions wrote <host> with the facts themselves.
+    """
+    names = [name for name in os.listdir(cache_dir) if name == host or re.match(r's\d+_%s$' % re.escape(host), name)]
+    assert len(names) == 1, (host, os.listdir(cache_dir))
+    with open(os.path.join(cache_dir, names[0])) as handle:
+        document = json.load(handle)
+    return json.loads(document['__payload__']) if '__payload__' in document else document
