@@ -26,3 +26,16 @@ BENCH_SCALE_ARGS ?= --chromium --fleet-playbook
 bench-scale: collection ## Scale benchmark: 1000 recorded diagnoses -> report (tests/bench/results.md)
 	$(BENCH_PYTHON) tests/bench/scale.py --hosts $(BENCH_SCALE_HOSTS) --baseline $(BENCH_SCALE_BASELINE) \
 	  --output tests/bench/results.md $(BENCH_SCALE_ARGS)
+
+# Live scale benchmark (not part of `make test`, root, no lab up): the diagnose playbook on
+# BENCH_LIVE_GUESTS lab guests at each of BENCH_LIVE_FORKS, per-host costs, and a projection for 1000
+# VMs at forks 50 (with the report task's time at 1000 hosts from bench-scale). Writes its section of
+# tests/bench/results.md.
+BENCH_LIVE_GUESTS ?= 40
+BENCH_LIVE_FORKS ?= 10,20,40
+BENCH_LIVE_ARGS ?=
+
+.PHONY: bench-live
+bench-live: collection lab-template ## Live scale benchmark on lab guests (tests/bench/results.md)
+	$(BENCH_PYTHON) tests/bench/live_scale.py --guests $(BENCH_LIVE_GUESTS) --forks $(BENCH_LIVE_FORKS) \
+	  --output tests/bench/results.md $(BENCH_LIVE_ARGS)
