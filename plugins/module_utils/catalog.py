@@ -11,8 +11,9 @@ import collections
 
 __metaclass__ = type
 
-# Causes in report order; the first is a precondition, the other four are the article's causes.
-CAUSES = ('platform', 'connectivity', 'agent', 'extension', 'snapshot')
+# Causes in report order; the first is a precondition, the next four are the article's causes, the last is
+# what the Recovery Services vault says (the backup jobs, the restore points), read from Azure.
+CAUSES = ('platform', 'connectivity', 'agent', 'extension', 'snapshot', 'backup')
 
 PLATFORMS = ('linux', 'windows')
 SCOPES = ('guest', 'control_plane')
@@ -37,6 +38,14 @@ _DOC_AGENT_CONFIG_LINUX = ARTICLE_URL + '#vm-agent-configuration-options-are-not
 _DOC_EXTENSION_STATUS = ARTICLE_URL + '#usererrorvmprovisioningstatefailed---the-vm-is-in-failed-provisioning-state'
 _DOC_SNAPSHOT = ARTICLE_URL + '#the-snapshot-status-cannot-be-retrieved-or-a-snapshot-cannot-be-taken'
 _DOC_VMS_SNAPSHOT = VMS_ARTICLE_URL + '#troubleshoot-vm-snapshot-issues'
+# The error-code sections of the article that the control-plane checks follow. The first two headings carry an
+# explicit <a name> anchor, which keeps Microsoft's own mixed case (the article's own links use it); the third
+# is generated from its heading.
+_DOC_AGENT_UNAVAILABLE = (ARTICLE_URL + '#UserErrorGuestAgentStatusUnavailable-vm-agent-unable-to-communicate-with-'
+                          'azure-backup')
+_DOC_NO_NETWORK = (ARTICLE_URL + '#ExtensionSnapshotFailedNoNetwork-snapshot-operation-failed-due-to-no-network-'
+                   'connectivity-on-the-virtual-machine')
+_DOC_RP_LIMIT = ARTICLE_URL + '#usererrorrpcollectionlimitreached---the-restore-point-collection-max-limit-has-reached'
 
 
 class Check(collections.namedtuple(
@@ -118,6 +127,13 @@ CHECKS = (
               'warn': 'the firewall rules could only be read in part',
               'fail': 'a rule drops or rejects root\'s traffic to the wireserver or to port 443',
           }),
+    Check('connectivity.nsg', 'connectivity', 'The network security groups allow outbound HTTPS to Azure Storage',
+          _BOTH, 'control_plane', None, _DOC_NO_NETWORK, {
+              'pass': 'no network security group on the primary NIC or its subnet, or both let outbound TCP 443 reach '
+                      'the Storage (or AzureBackup) service tag',
+              'fail': 'a Deny rule of the NIC\'s or the subnet\'s network security group takes outbound TCP 443 to '
+                      'Storage and AzureBackup before any Allow (ExtensionSnapshotFailedNoNetwork)',
+          }),
     # -- agent (article cause 2) ------------------------------------------------------------
     Check('agent.installed', 'agent', 'The VM agent is installed',
           _BOTH, 'guest', 'agent', _DOC_AGENT_HEALTH, {
@@ -177,6 +193,12 @@ CHECKS = (
               'info': 'recent error lines that are known side effects (shown as an excerpt)',
               'warn': 'recent error lines (shown as an excerpt)',
           }),
+    Check('agent.azure_status', 'agent', 'Azure reports the VM agent Ready',
+          _BOTH, 'control_plane', None, _DOC_AGENT_UNAVAILABLE, {
+              'pass': 'the instance view reports the VM agent Ready (ProvisioningState/succeeded)',
+              'fail': 'the VM agent is Not Ready, or Azure has no status of it (UserErrorGuestAgentStatusUnavailable); '
+                      'Azure\'s message in the evidence',
+          }),
     # -- extension (article cause 3) --------------------------------------------------------
     Check('extension.installed', 'extension', 'The VM snapshot extension handler is on disk',
           _BOTH, 'guest', 'extension', _DOC_EXTENSION_HEALTH, {
@@ -211,6 +233,14 @@ CHECKS = (
               'warn': 'AppLocker would block IaaSBcdrExtension.exe (audit mode)',
               'fail': 'IaaSBcdrExtension.exe was blocked by AppLocker or crashed (antivirus, policy)',
           }),
+    Check('extension.provisioning', 'extension', 'Every VM extension is provisioned in Azure',
+          _BOTH, 'control_plane', None, _DOC_EXTENSION_STATUS, {
+              'pass': 'the VM and every extension are in provisioning succeeded, and the backup extension reports '
+                      'no error',
+              'warn': 'the VM or an extension is still being provisioned (updating, transitioning)',
+              'fail': 'the VM or an extension failed to provision, or the VMSnapshot extension reports an error '
+                      '(UserErrorVmProvisioningStateFailed; code and message in the evidence)',
+          }),
     # -- snapshot (article cause 4) ---------------------------------------------------------
     Check('snapshot.load', 'snapshot', 'CPU and memory use stay below the threshold',
           _BOTH, 'guest', None, _DOC_VMS_SNAPSHOT, {
@@ -244,16 +274,93 @@ CHECKS = (
     Check('snapshot.power_state', 'snapshot', 'The power state in Azure agrees with the guest',
           _BOTH, 'control_plane', None, _DOC_SNAPSHOT, {
               'pass': 'Azure reports the VM running',
-              'fail': 'Azure reports a power state that disagrees with the running guest',
+              'warn': 'Azure reports the VM between two states (starting, stopping, deallocating)',
+              'fail': 'the VM is stopped or deallocated in Azure (a VM shut down from inside reports wrongly), or the '
+                      'guest answers while Azure says it is stopped (they disagree)',
           }),
-    Check('snapshot.schedule', 'snapshot', 'Backups of one cloud service are staggered',
+    Check('snapshot.schedule', 'snapshot', 'Backups of one availability set or cloud service are staggered',
           _BOTH, 'control_plane', None, _DOC_VMS_SNAPSHOT, {
-              'pass': 'no more than the allowed number of VMs start their backup at the same time',
-              'fail': 'more than the allowed number of VMs of one cloud service start at the same time',
+              'pass': 'no more than 4 VMs of the VM\'s availability set or cloud service start their backup at its time',
+              'fail': 'more than 4 VMs of one availability set or cloud service start their backup at the same time '
+                      '(a staggered schedule is proposed)',
+          }),
+    # -- backup (what the Recovery Services vault says) -------------------------------------------------
+    Check('backup.last_job', 'backup', 'The VM\'s last backup job succeeded',
+          _BOTH, 'control_plane', None, _DOC_OVERVIEW, {
+              'pass': 'the last backup job completed',
+              'info': 'a backup job is in progress, or the VM is not protected by a vault the run read',
+              'warn': 'the last backup job completed with warnings or was cancelled, or a protected VM had no backup '
+                      'job in the window read',
+              'fail': 'the last backup job failed (its error code, message and the checks that explain the code in '
+                      'the evidence)',
+          }),
+    Check('backup.restore_points', 'backup', 'The VM\'s restore points can be cleaned up',
+          _BOTH, 'control_plane', None, _DOC_RP_LIMIT, {
+              'pass': 'fewer restore points than the limit, and no lock on their collection or resource group',
+              'fail': 'the VM has the maximum number of restore points, or a lock on the collection, its resource '
+                      'group (AzureBackupRG_<geo>_<n>) or the subscription blocks their cleanup '
+                      '(UserErrorRpCollectionLimitReached)',
           }),
 )
 
 _BY_ID = dict((check.id, check) for check in CHECKS)
+
+
+class ErrorCode(collections.namedtuple('ErrorCode', ['message', 'checks'])):
+    """A backup job's error code: the error message the articles give for it (what the job's error details say),
+    and the checks whose `fail` or `warn` on the same VM explain it, in the order the articles list the causes."""
+    __slots__ = ()
+
+
+_AGENT_CHECKS = ('agent.azure_status', 'agent.installed', 'agent.service', 'agent.process', 'agent.version')
+_SNAPSHOT_CHECKS = ('snapshot.power_state', 'snapshot.dhcp', 'snapshot.load')
+_NETWORK_CHECKS = ('connectivity.nsg', 'connectivity.wireserver', 'connectivity.https', 'connectivity.dns',
+                   'connectivity.proxy', 'connectivity.route', 'connectivity.firewall')
+
+# Backup job error codes -> what they mean and which checks explain them. Sources: the articles' sections named
+# after each code (ARTICLE_URL, VMS_ARTICLE_URL, both 11/2025). The jobs' error details carry a number and the
+# message; the name appears in the portal and the articles, so a job is recognised by either (plugin_utils/azure).
+ERROR_CODES = {
+    'GuestAgentSnapshotTaskStatusError': ErrorCode(
+        'Could not communicate with the VM agent for snapshot status',
+        _AGENT_CHECKS + ('agent.extensions_enabled', 'extension.blocked') + _SNAPSHOT_CHECKS),
+    'UserErrorGuestAgentStatusUnavailable': ErrorCode(
+        'VM Agent unable to communicate with Azure Backup',
+        _AGENT_CHECKS + ('extension.provisioning', 'snapshot.power_state', 'connectivity.wireserver')),
+    'UserErrorVmProvisioningStateFailed': ErrorCode(
+        'The VM is in failed provisioning state', ('extension.provisioning', 'extension.status')),
+    'ExtensionSnapshotFailedNoNetwork': ErrorCode(
+        'Snapshot operation failed due to no network connectivity on the virtual machine',
+        _NETWORK_CHECKS + ('snapshot.dhcp', 'snapshot.power_state')),
+    'ExtensionOperationFailedForManagedDisks': ErrorCode(
+        'VMSnapshot extension operation failed',
+        _SNAPSHOT_CHECKS + _AGENT_CHECKS + ('extension.status',)),
+    'BackUpOperationFailed': ErrorCode(
+        'Backup failed with an internal error - Please retry the operation in a few minutes',
+        _AGENT_CHECKS + _SNAPSHOT_CHECKS + ('backup.restore_points', 'extension.version')),
+    'BackUpOperationFailedV2': ErrorCode(
+        'Backup failed with an internal error - Please retry the operation in a few minutes',
+        _AGENT_CHECKS + _SNAPSHOT_CHECKS + ('backup.restore_points', 'extension.version')),
+    'UserErrorRpCollectionLimitReached': ErrorCode(
+        'The Restore Point collection max limit has reached', ('backup.restore_points',)),
+    'UserErrorFsFreezeFailed': ErrorCode(
+        'Failed to freeze one or more mount-points of the VM to take a file-system consistent snapshot',
+        ('extension.status',)),
+    'ExtensionFailedVssWriterInBadState': ErrorCode(
+        'Snapshot operation failed because VSS writers were in a bad state', ('snapshot.vss', 'snapshot.load')),
+    'ExtensionSnapshotFailedNoSecureNetwork': ErrorCode(
+        'The snapshot operation failed because of failure to create a secure network communication channel',
+        ('platform.tls',)),
+    # An Azure Policy denies what the backup creates (tags, the restore point resource group): no guest check.
+    'UserErrorRequestDisallowedByPolicy': ErrorCode(
+        'An invalid policy is configured on the VM which is preventing Snapshot operation', ()),
+    'ExtensionFailedTimeoutVMNetworkUnresponsive': ErrorCode(
+        'Snapshot operation failed due to inadequate VM resources', ('snapshot.load',)),
+    'UserErrorVmNotInDesirableState': ErrorCode(
+        'VM is not in a state that allows backups', ('snapshot.power_state', 'extension.provisioning')),
+    'ExtensionStuckInDeletionState': ErrorCode(
+        'Extension state is not supportive to the backup operation', ('extension.provisioning', 'agent.azure_status')),
+}
 
 
 class Fix(collections.namedtuple('Fix', ['name', 'role', 'checks', 'default', 'risky', 'title'])):
@@ -308,6 +415,12 @@ def get_fix(name):
 def fixes_for(check_id):
     """The fixes a failing or warning ``check_id`` calls for, in catalog order."""
     return tuple(fix for fix in FIXES if check_id in fix.checks)
+
+
+def error_code_checks(code):
+    """The checks that explain the backup job error ``code`` (empty for an unknown code)."""
+    entry = ERROR_CODES.get(code)
+    return entry.checks if entry else ()
 
 
 def get_check(check_id):

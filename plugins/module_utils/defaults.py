@@ -86,15 +86,34 @@ WINDOWS_QUEUE_PER_CPU = 2
 # A status that stays `transitioning` longer than this is stuck: the platform gives up on a
 # snapshot task after about 10 minutes, so twice that is clearly too long.
 STALE_TRANSITIONING_MINUTES = 20
-# Source: the article: with more than 4 VMs in one cloud service, start at most 4 at once,
-# at least one hour apart.
+# Source: backup-azure-vms-troubleshoot, "Troubleshoot VM snapshot issues": "If more than four VMs share the
+# same cloud service, spread the VMs across multiple backup policies. Stagger the backup times, so no more than
+# four VM backups start at the same time. Try to separate the start times in the policies by at least an hour."
+# snapshot.schedule applies it to availability sets too (the ARM successor of a cloud service's VM group).
 MAX_CONCURRENT_BACKUPS_PER_CLOUD_SERVICE = 4
+BACKUP_STAGGER_MINUTES = 60
 # Timeout for one TCP connect or TLS handshake of a probe.
 PROBE_TIMEOUT_SECONDS = 5.0
 # Timeout for one command on the host (systemctl, waagent -version, ip, iptables-save).
 COMMAND_TIMEOUT_SECONDS = 10.0
 # How much of the end of the agent log is scanned for error lines.
 LOG_TAIL_KIB = 256
+
+# --- Azure control plane (read on the controller) ------------------------------------------------
+# Source: backup-azure-troubleshoot-vm-backup-fails-snapshot-timeout, UserErrorRpCollectionLimitReached: "only
+# 18 instant RPs can be associated with a VM at any given time" and "The number of restore points across
+# restore point collections and resource groups for a VM can't exceed 18".
+MAX_RESTORE_POINTS_PER_VM = 18
+# The same section: the Backup service keeps a VM's restore point collection in a resource group it creates,
+# named AzureBackupRG_<Geo>_<number> (a policy may name another one; the collection's own group is read too).
+BACKUP_RESOURCE_GROUP_PREFIX = 'AzureBackupRG_'
+# How many days of backup jobs are read by default.
+AZURE_JOB_DAYS = 7
+# Instance views (agent and extension statuses, power state): one GET per VM of the run, unless the run has more
+# than this many VMs in one subscription; then one statusOnly list of the subscription's VMs (its pages hold
+# every VM's instance view) keeps the request count bounded. Below it, the GETs run concurrently and read
+# nothing about VMs outside the run.
+INSTANCE_VIEW_LIST_ABOVE = 50
 
 # --- Linux paths ------------------------------------------------------------------------------
 # Sources: WALinuxAgent (azurelinuxagent/common/conf.py defaults) and azure-linux-extensions VMBackup.

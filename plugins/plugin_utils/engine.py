@@ -7,7 +7,9 @@ registered for one (OS, check id) in a ``RuleSet`` (``RULES`` is the collection'
 modules of ``plugin_utils/rules/``, one per cause). ``evaluate`` never raises: facts a rule cannot
 use give `error` findings with the reason, a check whose facts were skipped (offline mode, section
 not gathered, non-Azure host) gives `skip`, a check the catalog gives an OS without a rule for that
-OS gives `skip` (not applicable), and control-plane checks are `skip` until the control plane is read.
+OS gives `skip` (not applicable), and control-plane checks without a rule are `skip`. The control-plane rules
+read the facts' ``azure`` section (plugin_utils/azure/facts.py, what Azure says about the host's VM); without it
+they are `skip`. ``evaluate_control_plane`` gives those findings alone, for a host whose guest did not answer.
 """
 from __future__ import absolute_import, division, print_function
 
@@ -15,13 +17,17 @@ import importlib
 
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils import options as option_table
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.catalog import (
-    CHECKS, PLATFORMS, checks_for, get_check)
+    CHECKS, PLATFORMS, checks_for, error_code_checks, get_check)
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.findings import (
     error_finding, make_finding, skip_finding)
 
 __metaclass__ = type
 
 CONTROL_PLANE_MESSAGE = 'needs the control plane (Azure API access), not evaluated from the guest'
+NO_AZURE_MESSAGE = 'the run has no Azure access (diagnose_azure is off)'
+# The finding whose error code other findings of the host may explain, and the statuses that explain.
+EXPLAINED_CHECK = 'backup.last_job'
+EXPLAINING_STATUSES = ('fail', 'warn')
 # The package whose modules register the collection's rules into RULES when imported.
 # The option groups the rules read (the others steer the action: causes, return_facts).
 EVALUATE_GROUPS = ('connectivity', 'evaluate')
@@ -42,14 +48,16 @@ class RuleSet:
     def __init__(self):
         self._rules = {}
 
-    def rule(self, os_name, check_id):
-        """Decorator registering ``function`` as the rule of ``check_id`` on ``os_name``."""
+    def rule(self, os_names, check_id):
+        """Decorator registering ``function`` as the rule of ``check_id`` on ``os_names`` (a name or a tuple)."""
         get_check(check_id)  # an unknown id is a programming error
+        os_names = (os_names,) if isinstance(os_names, str) else tuple(os_names)
 
         def register(function):
-            if (os_name, check_id) in self._rules:
-                raise ValueError('a rule for %s on %s is already registered' % (check_id, os_name))
-            self._rules[(os_name, check_id)] = function
+            for os_name in os_names:
+                if (os_name, check_id) in self._rules:
+                    raise ValueError('a rule for %s on %s is already registered' % (check_id, os_name))
+                self._rules[(os_name, check_id)] = function
             return function
         return register
 
@@ -102,6 +110,16 @@ class Context:
     def observation(self, section, key):
         return need(self.section(section), key, '%s.%s' % (section, key))
 
+    def azure(self, key):
+        """An observation of what Azure says about the host's VM (facts['azure']); Skip when the run read no Azure."""
+        if self.facts.get('azure') is None:
+            raise Skip(NO_AZURE_MESSAGE)
+        return need(need(self.facts, 'azure', 'the Azure section'), key, 'azure.%s' % key)
+
+    def guest_answered(self):
+        """True when these facts come from the running guest (not from Azure alone, nor from an offline disk)."""
+        return bool(self.facts.get('gathered_at')) and not self.facts.get('offline')
+
 
 def finding(check_id, status, summary, evidence=None, remedy=None):
     return make_finding(check_id, status, summary, evidence=evidence, remedy=remedy)
@@ -131,6 +149,34 @@ def evaluate(facts, options=None, rules=None):
 
     ``rules`` defaults to the collection's; a test or a new backend may pass its own RuleSet.
     """
+    return explain(_evaluate(facts, options, rules))
+
+
+def evaluate_control_plane(azure_section, os_name, options=None, rules=None):
+    """The control-plane findings alone, from what Azure says (``azure_section``) about a host whose guest gave no
+    facts (unreachable, or a VM only Azure knows). ``os_name`` picks the checks ('linux' or 'windows')."""
+    facts = {'os': os_name, 'azure': azure_section}
+    return explain(_evaluate(facts, options, rules, scope='control_plane'))
+
+
+def explain(findings):
+    """Adds to backup.last_job's evidence ``explained_by``: [{check, status}] of the host's findings that explain
+    the job's error code (catalog.ERROR_CODES) and are fail or warn; names them in the summary. Returns findings."""
+    by_check = dict((item['check'], item) for item in findings)
+    job = by_check.get(EXPLAINED_CHECK)
+    if not job or job['status'] != 'fail' or not job['evidence'].get('error_code'):
+        return findings
+    explained_by = [{'check': check_id, 'status': by_check[check_id]['status']}
+                    for check_id in error_code_checks(job['evidence']['error_code'])
+                    if check_id in by_check and by_check[check_id]['status'] in EXPLAINING_STATUSES]
+    job['evidence']['explained_by'] = explained_by
+    if explained_by:
+        job['summary'] += '; explained by this host\'s %s' % ', '.join(
+            '%s (%s)' % (item['check'], item['status']) for item in explained_by)
+    return findings
+
+
+def _evaluate(facts, options=None, rules=None, scope=None):
     rules = collection_rules() if rules is None else rules
     options = _merge_options(options)
     os_value = facts.get('os') if isinstance(facts, dict) else None
@@ -146,6 +192,8 @@ def evaluate(facts, options=None, rules=None):
     ctx = Context(facts if isinstance(facts, dict) else {}, options)
     findings = []
     for check in rules.checks(os_name if known else 'linux'):
+        if scope is not None and check.scope != scope:
+            continue
         rule = rules.get(os_name, check.id)
         if check.scope == 'control_plane' and rule is None:
             findings.append(skip_finding(check.id, CONTROL_PLANE_MESSAGE))

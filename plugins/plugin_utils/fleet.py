@@ -6,10 +6,16 @@ Controller only, pure Python. A fleet rule receives the report's host entries (a
 plane is read, its facts) and returns findings for some hosts; each replaces that host's finding of
 the same check (a check the host diagnosis could only `skip`, such as snapshot.schedule, which needs
 every VM of an availability set). The renderers draw what this stage returns.
+
+The context's ``azure`` is plugin_utils/azure/facts.py's fleet_context (what Azure says about every VM of the
+run's subscriptions, and which inventory host each VM of the run is); without it snapshot.schedule stays `skip`.
 """
 from __future__ import absolute_import, division, print_function
 
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils import defaults
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.catalog import get_check
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.findings import make_finding
+from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.azure import schedule
 
 __metaclass__ = type
 
@@ -63,3 +69,45 @@ def run_fleet_stage(report, context=None, rules=None):
                 findings.append(finding)
         ran.append(check_id)
     return {'rules': ran, 'errors': errors}
+
+
+@FLEET_RULES.rule('snapshot.schedule')
+def _snapshot_schedule(hosts, context):
+    """snapshot.schedule for every host mapped to a VM: more than 4 VMs of its availability set (or cloud service)
+    starting their backup at its time is a fail for each of them, with the proposal of a staggered schedule."""
+    azure = context.get('azure')
+    if not azure:
+        return {}
+    limit, spacing = defaults.MAX_CONCURRENT_BACKUPS_PER_CLOUD_SERVICE, defaults.BACKUP_STAGGER_MINUTES
+    vms = azure.get('vms') or {}
+    verdicts = schedule.crowded(vms, limit, spacing)
+    findings = {}
+    for vm_key, host in (azure.get('hosts') or {}).items():
+        vm = vms.get(vm_key)
+        findings[host] = _schedule_finding(vm, verdicts.get(vm_key), azure.get('errors'), limit)
+    return findings
+
+
+def _schedule_finding(vm, verdict, errors, limit):
+    if vm is None:
+        if errors:
+            return make_finding('snapshot.schedule', 'error', 'the VM lists could not be read: %s' % '; '.join(errors))
+        return make_finding('snapshot.schedule', 'skip', 'the VM is not in the VM lists read from Azure')
+    if not vm.get('protected'):
+        return make_finding('snapshot.schedule', 'skip', 'the VM is not protected by a vault the run read: '
+                            'no backup schedule')
+    if not vm.get('group'):
+        return make_finding('snapshot.schedule', 'pass', 'the VM is in no availability set or cloud service')
+    if verdict is None:
+        return make_finding('snapshot.schedule', 'error', 'the schedule of policy %s could not be read'
+                            % vm.get('policy_id'))
+    evidence = dict(verdict, limit=limit)
+    where = '%s %s' % (verdict['group_kind'].replace('_', ' '), verdict['group'].rsplit('/', 1)[-1])
+    if not verdict['crowded']:
+        return make_finding('snapshot.schedule', 'pass', '%d VM(s) of %s start their backup at %s %s (at most %d)' % (
+            len(verdict['together']), where, verdict['time'], verdict['time_zone'], limit), evidence)
+    moves = ', '.join('%s to %s' % (move['vm'], move['proposed_time'] or 'no free time') for move in verdict['proposal'])
+    return make_finding('snapshot.schedule', 'fail', '%d VMs of %s start their backup at %s %s (at most %d at once)'
+                        % (len(verdict['together']), where, verdict['time'], verdict['time_zone'], limit), evidence,
+                        'Stagger the backups: assign the moved VMs to policies starting at least an hour apart '
+                        '(proposal: %s).' % moves)

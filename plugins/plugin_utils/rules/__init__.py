@@ -4,6 +4,6 @@
 from __future__ import absolute_import, division, print_function
 
 from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.rules import (  # noqa: F401
-    agent, connectivity, extension, platform, snapshot)
+    agent, backup, connectivity, extension, platform, snapshot)
 
 __metaclass__ = type

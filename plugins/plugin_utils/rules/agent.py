@@ -6,10 +6,12 @@ from __future__ import absolute_import, division, print_function
 import re
 
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils import defaults
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.catalog import PLATFORMS
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux.extension import parse_utc
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.parsers import conf_switch
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.version import (
     version_at_least, version_string)
+from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.azure.facts import STOPPED_POWER_STATES
 from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.engine import (
     RULES, Error, Skip, finding)
 
@@ -419,3 +421,24 @@ def _windows_agent_certificate(ctx):
                        'expiry %s)' % max(str(item.get('not_after_utc')) for item in items), evidence, remedy)
     return finding('agent.certificate', 'pass', 'tenant certificate valid until %s' % valid[-1].get('not_after_utc'),
                    evidence)
+
+
+# -- Both, from Azure ----------------------------------------------------------------------------------------------
+AZURE_AGENT_READY = 'Ready'
+
+
+@RULES.rule(PLATFORMS, 'agent.azure_status')
+def _agent_azure_status(ctx):
+    agent = ctx.azure('agent')
+    power_state = (ctx.facts['azure'].get('vm') or {}).get('power_state')
+    status = agent.get('status')
+    evidence = dict((key, agent.get(key)) for key in ('status', 'code', 'level', 'message', 'time', 'version'))
+    if status is None and power_state in STOPPED_POWER_STATES:
+        raise Skip('the VM is %s in Azure: its agent reports no status (see snapshot.power_state)' % power_state)
+    if status == AZURE_AGENT_READY:
+        return finding('agent.azure_status', 'pass', 'Azure reports the VM agent Ready (version %s)'
+                       % (agent.get('version') or 'unknown'), evidence)
+    return finding('agent.azure_status', 'fail', 'Azure reports the VM agent %s: %s' % (
+        status or 'without a status', agent.get('message') or 'no message'), evidence,
+        'Start (or reinstall) the VM agent in the guest and make sure it reaches the wireserver: the agent role '
+        'and the guest checks of the agent cause say what is wrong (UserErrorGuestAgentStatusUnavailable).')

@@ -6,6 +6,7 @@ from __future__ import absolute_import, division, print_function
 import ipaddress
 
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils import defaults
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.catalog import PLATFORMS
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.linux import firewall
 from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.engine import (
     RULES, Error, Skip, finding)
@@ -374,3 +375,91 @@ def _windows_connectivity_firewall(ctx):
                            for item in uncertain[:4]), evidence)
     return finding('connectivity.firewall', 'pass', 'no enabled outbound block rule covers the wireserver ports or 443',
                    evidence)
+
+
+# -- Both, from Azure: the network security groups ----------------------------------------------------------------
+# The destinations the backup extension needs, as service tags: Storage, or AzureBackup (the article: "allow
+# access to the Azure storage ... using service tags"; checks.md: Storage or AzureBackup, or the Internet).
+NSG_DESTINATIONS = ('Storage', 'AzureBackup')
+# Prefixes that hold every public Azure address, hence Storage's and AzureBackup's.
+NSG_WIDE_PREFIXES = ('*', '0.0.0.0/0', 'internet', 'azurecloud')
+# What Azure puts in every NSG when the answer lists no default rules (priorities 65000-65500).
+NSG_DEFAULT_OUTBOUND = (
+    {'name': 'AllowVnetOutBound', 'priority': 65000, 'direction': 'Outbound', 'access': 'Allow', 'protocol': '*',
+     'destinations': ['VirtualNetwork'], 'ports': ['*']},
+    {'name': 'AllowInternetOutBound', 'priority': 65001, 'direction': 'Outbound', 'access': 'Allow', 'protocol': '*',
+     'destinations': ['Internet'], 'ports': ['*']},
+    {'name': 'DenyAllOutBound', 'priority': 65500, 'direction': 'Outbound', 'access': 'Deny', 'protocol': '*',
+     'destinations': ['*'], 'ports': ['*']},
+)
+
+
+def _nsg_port(ranges, port=defaults.HTTPS_PORT):
+    for value in ranges or []:
+        text = str(value).strip()
+        if text in ('*', 'Any'):
+            return True
+        low, _dash, high = text.partition('-')
+        try:
+            if int(low) <= port <= int(high or low):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def _nsg_destination(prefixes, tag, region):
+    """True when a rule's destination prefixes hold the service tag ``tag`` (in the VM's ``region``). Address
+    prefixes other than 0.0.0.0/0 are not matched: Storage's address ranges are not known here."""
+    for prefix in prefixes or []:
+        text = str(prefix).replace(' ', '').lower()
+        name, _dot, tag_region = text.partition('.')
+        if text in NSG_WIDE_PREFIXES or name == tag.lower() and (not tag_region or not region or tag_region == region):
+            return True
+        if name == 'azurecloud' and (not region or tag_region == region):
+            return True
+    return False
+
+
+def nsg_verdict(nsg, tag, region=None):
+    """The rule of ``nsg`` that decides outbound TCP 443 to ``tag``: {nsg, scope, rule, priority, access}."""
+    rules = list(nsg.get('rules') or []) + list(nsg.get('default_rules') or NSG_DEFAULT_OUTBOUND)
+    for rule in sorted(rules, key=lambda item: item.get('priority') if isinstance(item.get('priority'), int) else 0):
+        if ((rule.get('direction') or '').lower() == 'outbound'
+                and str(rule.get('protocol') or '*').lower() in ('*', 'tcp', 'any')
+                and _nsg_port(rule.get('ports')) and _nsg_destination(rule.get('destinations'), tag, region)):
+            return {'nsg': nsg.get('name'), 'scope': nsg.get('scope'), 'rule': rule.get('name'),
+                    'priority': rule.get('priority'), 'access': rule.get('access')}
+    return {'nsg': nsg.get('name'), 'scope': nsg.get('scope'), 'rule': None, 'priority': None, 'access': 'Allow'}
+
+
+@RULES.rule(PLATFORMS, 'connectivity.nsg')
+def _connectivity_nsg(ctx):
+    network = ctx.azure('network')
+    region = ((ctx.facts['azure'].get('vm') or {}).get('location') or '').replace(' ', '').lower() or None
+    nsgs = network.get('nsgs') or []
+    if not network.get('primary_nic'):
+        raise Skip('Azure lists no network interface for the VM')
+    if not nsgs:
+        return finding('connectivity.nsg', 'pass', 'no network security group on the primary NIC or its subnet',
+                       {'primary_nic': network.get('primary_nic'), 'nsgs': []})
+    verdicts = dict((tag, [nsg_verdict(nsg, tag, region) for nsg in nsgs]) for tag in NSG_DESTINATIONS)
+    evidence = {'primary_nic': network.get('primary_nic'), 'region': region,
+                'nsgs': [{'id': nsg.get('id'), 'scope': nsg.get('scope')} for nsg in nsgs], 'verdicts': verdicts}
+    open_tags = [tag for tag in NSG_DESTINATIONS
+                 if all((item['access'] or '').lower() == 'allow' for item in verdicts[tag])]
+    if open_tags:
+        deciding = verdicts[open_tags[0]]
+        return finding('connectivity.nsg', 'pass', 'outbound TCP 443 to %s is allowed (%s)' % (open_tags[0], ', '.join(
+            '%s NSG %s: %s' % (item['scope'], item['nsg'], item['rule'] or 'no rule applies') for item in deciding)),
+            evidence)
+    denials = []
+    for tag in NSG_DESTINATIONS:
+        for item in verdicts[tag]:
+            if (item['access'] or '').lower() != 'allow':
+                denials.append('%s NSG %s rule %s (priority %s) denies outbound TCP 443 to %s' % (
+                    item['scope'], item['nsg'], item['rule'], item['priority'], tag))
+    return finding('connectivity.nsg', 'fail', '; '.join(denials), evidence,
+                   'Add an outbound rule allowing TCP 443 to the Storage (or AzureBackup) service tag of the VM\'s '
+                   'region, with a higher priority (lower number) than the rule that denies it '
+                   '(ExtensionSnapshotFailedNoNetwork).')

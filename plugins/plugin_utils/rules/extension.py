@@ -4,7 +4,9 @@
 from __future__ import absolute_import, division, print_function
 
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils import defaults
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.catalog import PLATFORMS
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.version import version_at_least
+from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.azure.facts import TRANSITIONAL_STATES
 from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.engine import (
     RULES, Error, Skip, finding)
 
@@ -189,3 +191,54 @@ def _windows_extension_blocked(ctx):
                        % WINDOWS_EXTENSION_EXECUTABLE, evidence, remedy)
     return finding('extension.blocked', 'pass', 'no AppLocker block and no crash of %s in the last %s hours'
                    % (WINDOWS_EXTENSION_EXECUTABLE, application.get('hours')), evidence)
+
+
+# -- Both, from Azure ----------------------------------------------------------------------------------------------
+def _extension_failed(item):
+    """'code: message' when Azure reports ``item`` (an extension of the instance view) failed, else None."""
+    statuses = [item] + list(item.get('substatuses') or [])
+    bad = [status for status in statuses if (status.get('level') or '').lower() == 'error']
+    if item.get('provisioning_state') == 'failed' or bad:
+        worst = bad[0] if bad else item
+        return '%s: %s' % (worst.get('status_code') or worst.get('code'), worst.get('message') or
+                           worst.get('display_status') or 'no message')
+    return None
+
+
+@RULES.rule(PLATFORMS, 'extension.provisioning')
+def _extension_provisioning(ctx):
+    extensions = ctx.azure('extensions')
+    vm = ctx.azure('vm')
+    items = extensions.get('items') or []
+    snapshot = extensions.get('snapshot')
+    evidence = {'vm_provisioning_state': vm.get('provisioning_state'),
+                'extensions': [dict((key, item.get(key)) for key in (
+                    'name', 'type', 'version', 'provisioning_state', 'status_code', 'level', 'message'))
+                    for item in items],
+                'snapshot_extension': snapshot and snapshot.get('name')}
+    problems = ['extension %s: %s' % (item.get('name'), _extension_failed(item)) for item in items
+                if _extension_failed(item)]
+    if vm.get('provisioning_state') == 'failed':
+        message = vm.get('provisioning_message') or 'no message'
+        problems.insert(0, 'the VM is in failed provisioning state: %s' % message)
+    if problems:
+        remedy = ('Uninstall the failed %s extension (Azure portal > VM > Extensions) and run an on-demand backup, '
+                  'which installs it again; ' % snapshot.get('name') if snapshot and _extension_failed(snapshot)
+                  else '')
+        return finding('extension.provisioning', 'fail', '; '.join(problems), evidence,
+                       remedy + 'resolve the other failed extensions, then retry the backup '
+                       '(UserErrorVmProvisioningStateFailed).')
+    changing = ['extension %s is %s' % (item.get('name'), item.get('provisioning_state')) for item in items
+                if item.get('provisioning_state') in TRANSITIONAL_STATES]
+    if vm.get('provisioning_state') in TRANSITIONAL_STATES:
+        changing.insert(0, 'the VM is %s' % vm.get('provisioning_state'))
+    if changing:
+        return finding('extension.provisioning', 'warn', '%s: a backup now may fail' % '; '.join(changing), evidence,
+                       'Wait until Azure reports provisioning succeeded, then retry the backup.')
+    if not items:
+        return finding('extension.provisioning', 'pass', 'the VM has no extension in Azure (the first backup '
+                       'installs %s)' % ('VMSnapshot' if vm.get('os_type') == 'Windows' else 'VMSnapshotLinux'),
+                       evidence)
+    return finding('extension.provisioning', 'pass', 'the VM and its %d extension(s) are provisioned%s' % (
+        len(items), ', the backup extension %s reports no error' % snapshot.get('name') if snapshot else ''),
+        evidence)

@@ -6,6 +6,9 @@ from __future__ import absolute_import, division, print_function
 import fnmatch
 
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils import defaults
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.catalog import PLATFORMS
+from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.azure.facts import (
+    CHANGING_POWER_STATES, STOPPED_POWER_STATES)
 from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.engine import (
     RULES, Error, finding)
 
@@ -342,3 +345,30 @@ def _windows_snapshot_vss(ctx):
         return finding('snapshot.vss', 'warn', '; '.join(notes[:5]), evidence, remedy)
     return finding('snapshot.vss', 'pass', '%d VSS writers stable, VSS, COMSysApp and MSDTC usable' % len(writers),
                    evidence)
+
+
+# -- Both, from Azure ----------------------------------------------------------------------------------------------
+@RULES.rule(PLATFORMS, 'snapshot.power_state')
+def _snapshot_power_state(ctx):
+    vm = ctx.azure('vm')
+    state = vm.get('power_state')
+    answered = ctx.guest_answered()
+    evidence = {'power_state': state, 'guest_answered': answered, 'instance_view': vm.get('instance_view')}
+    if state is None:
+        raise Error('Azure reported no power state for the VM%s' % (
+            ': %s' % vm['instance_view_error'] if vm.get('instance_view_error') else ''))
+    if state == 'running':
+        return finding('snapshot.power_state', 'pass', 'Azure reports the VM running%s' % (
+            ' and the guest answered' if answered else ''), evidence)
+    if state in STOPPED_POWER_STATES and answered:
+        return finding('snapshot.power_state', 'fail', 'the guest answered but Azure says the VM is %s: they disagree '
+                       '(a VM shut down from inside reports its state wrongly)' % state, evidence,
+                       'Stop the VM from the Azure portal (Stop on the VM\'s overview) and start it again, so that '
+                       'Azure\'s state is right; shut it down from the portal from now on.')
+    if state in STOPPED_POWER_STATES:
+        return finding('snapshot.power_state', 'fail', 'the VM is %s in Azure: the snapshot cannot reach its agent'
+                       % state, evidence, 'Start the VM, then retry the backup.')
+    if state in CHANGING_POWER_STATES:
+        return finding('snapshot.power_state', 'warn', 'Azure reports the VM %s' % state, evidence,
+                       'Retry the backup once the VM is running.')
+    return finding('snapshot.power_state', 'warn', 'Azure reports an unexpected power state %r' % state, evidence)

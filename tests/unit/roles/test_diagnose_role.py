@@ -52,4 +52,4 @@ def test_an_unknown_cause_tag_is_an_error_not_every_cause(tmp_path, tags):
 def test_list_tags_shows_the_cause_tags(tmp_path):
     run = _run(tmp_path, '--list-tags')
     assert run.returncode == 0, run.stdout
-    assert 'TASK TAGS: [agent, always, connectivity, extension, platform, snapshot]' in run.stdout
+    assert 'TASK TAGS: [agent, always, backup, connectivity, extension, platform, snapshot]' in run.stdout

@@ -17,15 +17,19 @@ __metaclass__ = type
 SPEC_IDS = (
     'platform.azure', 'platform.tls',
     'connectivity.wireserver', 'connectivity.imds', 'connectivity.https', 'connectivity.dns',
-    'connectivity.proxy', 'connectivity.route', 'connectivity.firewall',
+    'connectivity.proxy', 'connectivity.route', 'connectivity.firewall', 'connectivity.nsg',
     'agent.installed', 'agent.version', 'agent.service', 'agent.process', 'agent.autorestart',
     'agent.crashes', 'agent.certificate',
     'agent.extensions_enabled', 'agent.autoupdate', 'agent.verbose_logging', 'agent.log_errors',
+    'agent.azure_status',
     'extension.installed', 'extension.version', 'extension.status', 'extension.stale',
-    'extension.provider_service', 'extension.blocked',
+    'extension.provider_service', 'extension.blocked', 'extension.provisioning',
     'snapshot.load', 'snapshot.dhcp', 'snapshot.sql_vss', 'snapshot.vss', 'snapshot.power_state',
     'snapshot.schedule',
+    'backup.last_job', 'backup.restore_points',
 )
+CONTROL_PLANE_IDS = {'connectivity.nsg', 'agent.azure_status', 'extension.provisioning', 'snapshot.power_state',
+                     'snapshot.schedule', 'backup.last_job', 'backup.restore_points'}
 
 
 def test_catalog_lists_every_check_of_the_spec_in_order():
@@ -33,7 +37,7 @@ def test_catalog_lists_every_check_of_the_spec_in_order():
 
 
 def test_causes_are_in_report_order_and_checks_are_grouped_by_cause():
-    assert CAUSES == ('platform', 'connectivity', 'agent', 'extension', 'snapshot')
+    assert CAUSES == ('platform', 'connectivity', 'agent', 'extension', 'snapshot', 'backup')
     for check in CHECKS:
         assert check.id.split('.')[0] == check.cause
     order = [CAUSES.index(check.cause) for check in CHECKS]
@@ -54,9 +58,10 @@ def test_fix_roles(check_id, role):
 
 def test_fix_roles_follow_the_cause_except_documented_exceptions():
     exceptions = {'agent.log_errors': 'collect_logs', 'platform.azure': None, 'snapshot.load': None,
-                  'snapshot.power_state': None, 'snapshot.schedule': None,
                   # Windows: a person changes the .NET registry or the AppLocker/antivirus policy.
                   'platform.tls': None, 'extension.blocked': None}
+    # What Azure says: no guest role changes it (a person, or Azure's own modules, act).
+    exceptions.update(dict((check_id, None) for check_id in CONTROL_PLANE_IDS))
     for check in CHECKS:
         assert check.fix == exceptions.get(check.id, check.cause), check.id
 
@@ -95,17 +100,25 @@ def test_platforms_and_scopes():
     assert windows_only == {'extension.provider_service', 'snapshot.sql_vss', 'platform.tls', 'agent.crashes',
                             'agent.certificate', 'extension.blocked', 'snapshot.vss'}
     control_plane = {c.id for c in CHECKS if c.scope == 'control_plane'}
-    assert control_plane == {'snapshot.power_state', 'snapshot.schedule'}
+    assert control_plane == CONTROL_PLANE_IDS
+    assert all(get_check(check_id).platforms == ('linux', 'windows') for check_id in CONTROL_PLANE_IDS)
     for check in CHECKS:
         assert set(check.platforms) <= {'linux', 'windows'} and check.platforms
         assert check.scope in ('guest', 'control_plane')
+
+
+# The article's explicit anchors (backup-azure-troubleshoot-vm-backup-fails-snapshot-timeout.md, 11/2025).
+EXPLICIT_ANCHORS = ('UserErrorGuestAgentStatusUnavailable-vm-agent-unable-to-communicate-with-azure-backup',
+                    'ExtensionSnapshotFailedNoNetwork-snapshot-operation-failed-due-to-no-network-connectivity-on-the-'
+                    'virtual-machine')
 
 
 def test_doc_links_point_at_sections_of_the_current_articles():
     for check in CHECKS:
         assert check.doc.startswith((ARTICLE_URL + '#', VMS_ARTICLE_URL + '#')), check.id
         anchor = check.doc.split('#', 1)[1]
-        assert re.match(r'^[a-z0-9-]+$', anchor), check.doc
+        # Generated heading anchors are lower case; an explicit <a name> keeps Microsoft's case.
+        assert re.match(r'^[a-z0-9-]+$', anchor) or anchor in EXPLICIT_ANCHORS, check.doc
     assert get_check('agent.extensions_enabled').doc.endswith(
         '#vm-agent-configuration-options-are-not-set-for-linux-vms')
     assert get_check('snapshot.sql_vss').doc == VMS_ARTICLE_URL + '#troubleshoot-vm-snapshot-issues'
@@ -158,3 +171,28 @@ def test_as_dict_is_json_ready_and_a_copy():
                    'scope': 'guest', 'fix': 'agent', 'doc': check.doc, 'rules': check.rules}
     row['rules']['fail'] = 'tampered'
     assert 'fail' not in get_check('agent.autoupdate').rules
+
+
+def test_error_codes_cover_the_documented_codes_and_name_real_checks():
+    documented = {'GuestAgentSnapshotTaskStatusError', 'UserErrorGuestAgentStatusUnavailable',
+                  'UserErrorVmProvisioningStateFailed', 'ExtensionSnapshotFailedNoNetwork',
+                  'ExtensionOperationFailedForManagedDisks', 'BackUpOperationFailed', 'BackUpOperationFailedV2',
+                  'UserErrorRpCollectionLimitReached', 'UserErrorFsFreezeFailed', 'ExtensionFailedVssWriterInBadState',
+                  'ExtensionSnapshotFailedNoSecureNetwork', 'UserErrorRequestDisallowedByPolicy',
+                  'ExtensionFailedTimeoutVMNetworkUnresponsive'}
+    assert documented <= set(catalog.ERROR_CODES)
+    for code, entry in catalog.ERROR_CODES.items():
+        assert entry.message and '\n' not in entry.message, code
+        assert len(set(entry.checks)) == len(entry.checks), code
+        for check_id in entry.checks:
+            get_check(check_id)
+    assert catalog.error_code_checks('UserErrorRpCollectionLimitReached') == ('backup.restore_points',)
+    assert 'connectivity.nsg' in catalog.error_code_checks('ExtensionSnapshotFailedNoNetwork')
+    assert catalog.error_code_checks('NoSuchCode') == ()
+
+
+def test_control_plane_checks_link_the_sections_of_their_error_codes():
+    assert get_check('agent.azure_status').doc.endswith('#' + EXPLICIT_ANCHORS[0])
+    assert get_check('connectivity.nsg').doc.endswith('#' + EXPLICIT_ANCHORS[1])
+    assert get_check('backup.restore_points').doc == (
+        ARTICLE_URL + '#usererrorrpcollectionlimitreached---the-restore-point-collection-max-limit-has-reached')

@@ -101,7 +101,7 @@ def test_summarize_counts_every_status_and_the_worst_per_cause():
     assert summary['worst'] == 'fail'
     assert summary['counts'] == {'fail': 1, 'error': 1, 'warn': 1, 'info': 0, 'pass': 2, 'skip': 1}
     assert summary['causes'] == {'platform': 'pass', 'connectivity': 'fail', 'agent': 'error',
-                                 'extension': 'skip', 'snapshot': 'skip'}
+                                 'extension': 'skip', 'snapshot': 'skip', 'backup': 'skip'}
 
 
 def test_summarize_nothing():

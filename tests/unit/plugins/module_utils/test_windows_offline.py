@@ -177,13 +177,15 @@ def test_healthy_disk(tmp_path):
         'platform.azure': 'skip', 'platform.tls': 'pass',
         'connectivity.wireserver': 'skip', 'connectivity.imds': 'skip', 'connectivity.https': 'skip',
         'connectivity.dns': 'skip', 'connectivity.proxy': 'skip', 'connectivity.route': 'skip',
-        'connectivity.firewall': 'skip',
+        'connectivity.firewall': 'skip', 'connectivity.nsg': 'skip',
         'agent.installed': 'pass', 'agent.version': 'pass', 'agent.service': 'pass', 'agent.autorestart': 'pass',
-        'agent.crashes': 'skip', 'agent.certificate': 'skip',
+        'agent.crashes': 'skip', 'agent.certificate': 'skip', 'agent.azure_status': 'skip',
         'extension.installed': 'pass', 'extension.version': 'skip', 'extension.status': 'pass',
         'extension.stale': 'pass', 'extension.provider_service': 'pass', 'extension.blocked': 'skip',
+        'extension.provisioning': 'skip',
         'snapshot.load': 'skip', 'snapshot.dhcp': 'pass', 'snapshot.sql_vss': 'pass', 'snapshot.vss': 'skip',
-        'snapshot.power_state': 'skip', 'snapshot.schedule': 'skip'}
+        'snapshot.power_state': 'skip', 'snapshot.schedule': 'skip',
+        'backup.last_job': 'skip', 'backup.restore_points': 'skip'}
     assert 'offline' in findings['agent.service']['summary']
     assert facts['agent']['log']['text'] == LOG_LINE.decode()
     assert findings['agent.autorestart']['evidence']['RdAgent']['actions'] == [
