@@ -110,9 +110,10 @@ BACKUP_RESOURCE_GROUP_PREFIX = 'AzureBackupRG_'
 # How many days of backup jobs are read by default.
 AZURE_JOB_DAYS = 7
 # Instance views (agent and extension statuses, power state): one GET per VM of the run, unless the run has more
-# than this many VMs in one subscription; then one statusOnly list of the subscription's VMs (its pages hold
-# every VM's instance view) keeps the request count bounded. Below it, the GETs run concurrently and read
-# nothing about VMs outside the run.
+# than this many VMs in one subscription; then one statusOnly list of the subscription's VMs (each VM with its
+# instance view) keeps the request count bounded. Below it, the GETs run concurrently and read nothing about VMs
+# outside the run. Whether that list carries the agent's status is not verified here: the facts say so when a
+# VM's is missing, and plan_requests(instance_views='per_vm') forces the GETs.
 INSTANCE_VIEW_LIST_ABOVE = 50
 
 # --- Linux paths ------------------------------------------------------------------------------
