@@ -33,9 +33,15 @@ class ActionModule(AzureReadAction):
     def act(self, args, task_vars):
         now = datetime.datetime.now(datetime.timezone.utc)
         refs, sections = map_hosts(args['hosts'], task_vars.get('hostvars') or {}, default_subscription(args['auth']))
-        requests = azure_plan.plan_requests(list(refs.values()), vault_ids=args['vaults'] or None,
-                                            days=args['days'], now=now)
-        responses, request_count = self.read(requests, args, task_vars)
-        sections.update(azure_facts.control_plane_facts(refs, responses, now))
+        # Round 1 lists what the run's VMs need; round 2 what round 1 revealed (their restore point collections,
+        # the vaults of their regions): one arm_info run each.
+        responses, request_count = {}, 0
+        for _round in range(azure_plan.ROUNDS):
+            requests = azure_plan.plan_requests(list(refs.values()), vault_ids=args['vaults'] or None,
+                                                days=args['days'], now=now, responses=responses)
+            answers, count = self.read(requests, args, task_vars)
+            responses.update(answers)
+            request_count += count
+        sections.update(azure_facts.control_plane_facts(refs, responses, now, args['days']))
         return dict(hosts=sections, fleet=azure_facts.fleet_context(responses, refs),
                     request_count=request_count, mapped=len(refs))

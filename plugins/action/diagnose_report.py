@@ -13,9 +13,10 @@ from collections.abc import Mapping
 from ansible.errors import AnsibleActionFail
 
 from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.controller_action import ControllerAction
+from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.engine import evaluate_control_plane
 from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.fleet import run_fleet_stage
 from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.report import (
-    RENDERERS, build_report, collection_version, entry_from_result, fleet_summary, host_summary,
+    RENDERERS, build_report, collection_version, entry_from_result, fleet_summary, host_summary, redact_findings,
     summary_lines, write_report)
 
 __metaclass__ = type
@@ -27,6 +28,7 @@ ARGUMENT_SPEC = dict(
     dest=dict(type='path', default='snapshot-doctor-report'),
     formats=dict(type='list', elements='str', choices=sorted(RENDERERS), default=sorted(RENDERERS)),
     set_stats=dict(type='bool', default=True),
+    control_plane=dict(type='dict'),
 )
 STATS_KEY = 'snapshot_doctor'
 
@@ -38,9 +40,13 @@ class ActionModule(ControllerAction):
 
     def act(self, args, task_vars=None):
         result = {}
-        hosts = dict((str(name), entry_from_result(value)) for name, value in self._results(args, task_vars).items())
+        control_plane = args['control_plane'] or {}
+        sections = control_plane.get('hosts') or {}
+        hosts = {}
+        for name, value in self._results(args, task_vars).items():
+            hosts[str(name)] = with_control_plane(entry_from_result(value), value, sections.get(name))
         report = build_report(hosts, collection_version())
-        fleet = run_fleet_stage(report)
+        fleet = run_fleet_stage(report, {'azure': control_plane.get('fleet')} if control_plane.get('fleet') else None)
         dest = os.path.abspath(args['dest'])
         try:
             written = write_report(dest, report, args['formats'])
@@ -83,6 +89,19 @@ class ActionModule(ControllerAction):
             else:
                 results[name] = hostvars[name].get(args['result_var']) if name in hostvars else None
         return results
+
+
+def with_control_plane(entry, result, section):
+    """A host the guest diagnosis could not cover (unreachable, failed, or a VM only Azure knows) still gets what
+    Azure says about it: the control-plane findings, evaluated here from its section."""
+    if entry['findings'] or not isinstance(section, dict) or not section.get('result'):
+        return entry
+    os_name = ((section.get('vm') or {}).get('os_type') or 'linux').lower()
+    if isinstance(result, dict) and result.get('skipped'):
+        entry['error'] = 'the guest was not diagnosed: a VM only Azure knows (not in the inventory)'
+    findings = evaluate_control_plane(section, os_name if os_name in ('linux', 'windows') else 'linux')
+    entry['findings'] = redact_findings(findings)[0]
+    return entry
 
 
 def _registered_vars(hostvars):

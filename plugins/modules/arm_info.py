@@ -191,9 +191,13 @@ class ArmReader(AzureRMModuleBase):
                     local.client = free.pop()
             return local.client
 
+        requests = kwargs['requests']
+        # The first request alone: it fetches the token the others then take from the credential's cache
+        # (started together, every worker would ask Entra ID for one).
+        answers = [self._read(clients[0], requests[0])] if requests else []
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            answers = list(pool.map(lambda request: self._read(client(), request), kwargs['requests']))
-        for request, answer in zip(kwargs['requests'], answers):
+            answers += list(pool.map(lambda request: self._read(client(), request), requests[1:]))
+        for request, answer in zip(requests, answers):
             self.results['responses'][request['key']] = answer
         return self.results
 

@@ -11,10 +11,10 @@ module: control_plane_facts
 short_description: Read what Azure says about the VMs of the run and their backups
 version_added: 0.1.0
 description:
-  - Runs once on the controller (C(run_once) and C(delegate_to: localhost)). Maps each inventory host to an Azure
+  - "Runs once on the controller (C(run_once) and C(delegate_to: localhost)). Maps each inventory host to an Azure
     VM, reads Azure Resource Manager with B(one) run of M(azure_backup.snapshot_doctor.arm_info), and returns
     each host's C(azure) facts section for M(azure_backup.snapshot_doctor.diagnose) and the context of the
-    fleet checks (C(snapshot.schedule)).
+    fleet checks (C(snapshot.schedule))."
   - "A host maps to a VM by, in this order: its variable C(diagnose_azure_vm_id) (a VM resource id); its variable
     C(id) when that is a VM resource id (the M(azure.azcollection.azure_rm) inventory plugin sets it); its variables
     C(diagnose_azure_vm_name) (default: the inventory name), C(diagnose_azure_resource_group) and

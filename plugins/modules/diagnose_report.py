@@ -17,8 +17,9 @@ description:
     one self-contained page (a colour matrix of hosts and causes, then each host's findings with evidence,
     remedy and the article's link; everything escaped); C(junit.xml), one test case per host and check
     (C(fail) is a failure, C(error) an error, C(skip) skipped).
-  - An unreachable host appears with C(reachable=false), no findings and an C(error) line. A host whose
-    diagnosis failed (for example an unsupported OS) appears with C(reachable=true), no findings and C(error).
+  - An unreachable host appears with C(reachable=false) and an C(error) line. A host whose diagnosis failed (for
+    example an unsupported OS) appears with C(reachable=true) and C(error). Either has no findings, unless
+    O(control_plane) says something about its VM; then it carries the control-plane findings (what Azure says).
   - The directory is created (or tightened) to mode 0700; every file is written atomically with mode 0600.
   - Secrets in evidence (SAS signatures, credentials in URLs) are redacted before anything is written.
 author:
@@ -57,6 +58,12 @@ options:
         M(ansible.builtin.set_stats) would (AWX/Controller job artifacts; shown with C(show_custom_stats)).
     type: bool
     default: true
+  control_plane:
+    description:
+      - The registered result of M(azure_backup.snapshot_doctor.control_plane_facts) for the run. Its C(fleet)
+        context feeds the fleet checks (C(snapshot.schedule)); its host sections give the hosts the guest
+        diagnosis could not cover their control-plane findings.
+    type: dict
 attributes:
   check_mode:
     support: full

@@ -11,10 +11,10 @@ module: failed_backups
 short_description: List the VMs whose Azure backups failed, from their Recovery Services vaults
 version_added: 0.1.0
 description:
-  - Runs once on the controller (C(delegate_to: localhost)); the first step of the C(azure_backup.snapshot_doctor.triage)
+  - "Runs once on the controller (C(delegate_to: localhost)); the first step of the C(azure_backup.snapshot_doctor.triage)
     playbook. Reads the failed backup jobs of the last O(days) days of each vault, and the vault's protected items to
     know which VM each job belongs to, with B(one) run of M(azure_backup.snapshot_doctor.arm_info): two requests per
-    vault (plus list pages), whatever the number of VMs.
+    vault (plus list pages), whatever the number of VMs."
   - Each VM concerned is matched to the inventory host of O(hosts) that maps to it (the same mapping as
     M(azure_backup.snapshot_doctor.control_plane_facts)), else to the one host of that name, else to none.
   - Authentication is azure.azcollection's (environment variables C(AZURE_*), credential file, Azure CLI, managed

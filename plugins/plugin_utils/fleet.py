@@ -59,7 +59,10 @@ def run_fleet_stage(report, context=None, rules=None):
             continue
         for name, finding in (replacements or {}).items():
             entry = hosts.get(name)
-            if not entry or not entry.get('reachable') or entry.get('error') or finding.get('check') != check_id:
+            # A host without findings was not diagnosed at all; one the guest diagnosis missed (unreachable, or a
+            # VM only Azure knows) still has its control-plane findings, and this is one of them.
+            undiagnosed = entry and (not entry.get('reachable') or entry.get('error')) and not entry.get('findings')
+            if not entry or undiagnosed or finding.get('check') != check_id:
                 continue
             findings = entry['findings']
             positions = [index for index, item in enumerate(findings) if item.get('check') == check_id]

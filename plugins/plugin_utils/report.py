@@ -103,11 +103,12 @@ def redact_findings(findings):
 
 
 def host_entry(findings=None, platform=None, reachable=True, error=None):
-    """One host of the report: reachable hosts carry findings (redacted), others an error."""
+    """One host of the report: its findings (redacted); a host the guest diagnosis could not cover also an error
+    (its findings, if any, are what Azure says about it)."""
     entry = {
         'reachable': bool(reachable),
-        'platform': platform if reachable else None,
-        'findings': redact_findings(findings or [])[0] if reachable else [],
+        'platform': platform,
+        'findings': redact_findings(findings or [])[0],
     }
     if error:
         entry['error'] = redact(' '.join(str(error).split()))[0]
@@ -384,7 +385,9 @@ def render_markdown(report):
         lines += ['', '## %s' % _md(name), '']
         if not entry.get('reachable') or entry.get('error'):
             lines.append('**%s**: %s' % (state, _md(entry.get('error') or 'no diagnosis')))
-            continue
+            if not entry.get('findings'):
+                continue
+            lines.append('')
         lines += ['Platform: %s' % _md(_platform_text(entry.get('platform'))), '',
                   '| status | check | summary |', '| --- | --- | --- |']
         shown = [f for f in entry.get('findings') or [] if f['status'] in _SHOWN]
@@ -494,7 +497,8 @@ def render_html(report):
             '</tr></thead><tbody>' % ''.join('<th>%s</th>' % _h(cause) for cause in CAUSES)]
     for name, entry, state in hosts:
         row = '<tr><td><a href="#%s">%s</a></td>%s' % (anchors[name], _h(name), _status_cell(state))
-        if state in ('unreachable', 'error') and (entry.get('error') or not entry.get('reachable')):
+        if state in ('unreachable', 'error') and (entry.get('error') or not entry.get('reachable')) \
+                and not entry.get('findings'):
             row += '<td colspan="%d">%s</td>' % (len(CAUSES) + 1, _h(entry.get('error') or ''))
         else:
             row += ''.join(_status_cell(_cause_status(entry, cause)) for cause in CAUSES)
@@ -510,9 +514,10 @@ def render_html(report):
         out.append('<section><h3 id="%s">%s <span class="st s-%s">%s</span></h3>'
                    % (anchors[name], _h(name), _h(state), _h(state)))
         if not entry.get('reachable') or entry.get('error'):
-            out.append('<p><strong>%s</strong>: %s</p></section>'
-                       % (_h(state), _h(entry.get('error') or 'no diagnosis')))
-            continue
+            out.append('<p><strong>%s</strong>: %s</p>' % (_h(state), _h(entry.get('error') or 'no diagnosis')))
+            if not entry.get('findings'):
+                out.append('</section>')
+                continue
         out.append('<p>Platform: %s</p>' % _h(_platform_text(entry.get('platform'))))
         findings = entry.get('findings') or []
         shown = [f for f in findings if f['status'] in _SHOWN]

@@ -270,6 +270,8 @@ def test_role_causes_match_the_catalog():
 @pytest.mark.parametrize('plugin, doc', [
     ('diagnose', 'diagnose'),
     ('diagnose_report', 'diagnose_report'),
+    ('control_plane_facts', 'control_plane_facts'),
+    ('failed_backups', 'failed_backups'),
 ])
 def test_documentation_matches_the_argument_spec(plugin, doc):
     """The action plugins validate with ARGUMENT_SPEC; their docs must say the same thing."""
