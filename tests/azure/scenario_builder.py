@@ -86,11 +86,10 @@ class Scenario:
             properties["availabilitySet"] = {"id": rg_id(resource_group)
                                              + "/providers/Microsoft.Compute/availabilitySets/" + availability_set}
         self.put(vm, {"type": "Microsoft.Compute/virtualMachines", "location": location, "properties": properties})
-        nic_properties = {"provisioningState": "Succeeded", "primary": True, "ipConfigurations": [{
-            "name": "ipconfig1", "properties": {"privateIPAddress": "10.0.0.4", "primary": True,
-                                                "subnet": {"id": rg_id(resource_group) + "/providers/Microsoft.Network/"
-                                                           "virtualNetworks/vnet/subnets/default"}}}],
-            "virtualMachine": {"id": vm}}
+        subnet = rg_id(resource_group) + "/providers/Microsoft.Network/virtualNetworks/vnet/subnets/default"
+        nic_properties = {"provisioningState": "Succeeded", "primary": True, "virtualMachine": {"id": vm},
+                          "ipConfigurations": [{"name": "ipconfig1", "properties": {
+                              "privateIPAddress": "10.0.0.4", "primary": True, "subnet": {"id": subnet}}}]}
         if nsg:
             nic_properties["networkSecurityGroup"] = {"id": nsg}
         self.put(nic, {"type": "Microsoft.Network/networkInterfaces", "location": location, "properties": nic_properties})
