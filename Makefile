@@ -12,19 +12,20 @@ export PATH := $(BIN):$(PATH)
 COLLECTIONS := $(CURDIR)/.build/collections
 COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/azure_backup/snapshot_doctor
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
-SANITY_TREE := $(CURDIR)/.build/sanity/ansible_collections/azure_backup/snapshot_doctor
+SANITY_COLLECTIONS := $(CURDIR)/.build/sanity/ansible_collections
+SANITY_TREE := $(SANITY_COLLECTIONS)/azure_backup/snapshot_doctor
 # ansible-test fetches a pip bootstrap script from the internet; we hand it an offline one instead.
 ANSIBLE_TEST_PIP_BOOTSTRAP := $(HOME)/.ansible/test/cache/get_pip_24_2.py
 COVERAGE_MIN := 90
 
-.PHONY: help venv collection windows-collection units sanity lint changelog-lint integration molecule test demo clean
+.PHONY: help venv collection wheel-collections windows-collection units azure-test sanity lint changelog-lint integration molecule test demo clean
 
 help:
 	@echo "make test    - run every test (what CI runs)"
 	@echo "make demo    - diagnose and remediate the lab of simulated Azure Linux VMs (KEEP=1 keeps it up)"
 	@echo "make units | sanity | lint | lab-test | bench"
 
-$(VENV)/.installed: requirements/dev.txt
+$(VENV)/.installed: requirements/dev.txt requirements/azure.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements/dev.txt
 	touch $@
@@ -42,23 +43,41 @@ units: collection
 	$(BIN)/pytest tests/unit -q -p no:cacheprovider \
 	  --cov=plugins/module_utils --cov=plugins/plugin_utils --cov-report=term-missing:skip-covered --cov-fail-under=$(COVERAGE_MIN)
 
-# ansible.windows (the Windows backend runs its win_powershell module) for the test that checks the action's
-# arguments against win_powershell's real argument documentation. Galaxy is unreachable here: it comes from the
-# PyPI ansible package's wheel, of which only that collection is unpacked. Optional: the test skips without it.
+# Collections from the PyPI ansible package's wheel (Galaxy is unreachable here): only these are unpacked.
+# - ansible.windows: the Windows backend runs its win_powershell module; a test checks the action's arguments
+#   against win_powershell's real argument documentation (it skips without it).
+# - azure.azcollection: the control plane (our arm_info module is built on its module_utils and doc fragment,
+#   the fixes run its modules); tests/azure runs them against a fake Azure Resource Manager.
+# `windows-collection` is the old name, kept because other targets and habits use it.
 ANSIBLE_WHEEL_VERSION := 12.3.0
-WINDOWS_COLLECTION := $(COLLECTIONS)/ansible_collections/ansible/windows
-windows-collection: venv
-	test -f $(WINDOWS_COLLECTION)/MANIFEST.json || { \
-	  $(BIN)/pip download --quiet --no-deps --disable-pip-version-check -d .build/wheels ansible==$(ANSIBLE_WHEEL_VERSION) && \
-	  rm -rf $(WINDOWS_COLLECTION) && mkdir -p $(dir $(WINDOWS_COLLECTION)) && \
+ANSIBLE_WHEEL := .build/wheels/ansible-$(ANSIBLE_WHEEL_VERSION)-py3-none-any.whl
+WHEEL_COLLECTIONS := ansible/windows azure/azcollection
+wheel-collections: venv
+	set -e; for c in $(WHEEL_COLLECTIONS); do \
+	  test -f $(COLLECTIONS)/ansible_collections/$$c/MANIFEST.json && continue; \
+	  test -f $(ANSIBLE_WHEEL) || \
+	    $(BIN)/pip download --quiet --no-deps --disable-pip-version-check -d .build/wheels ansible==$(ANSIBLE_WHEEL_VERSION); \
+	  rm -rf $(COLLECTIONS)/ansible_collections/$$c && mkdir -p $(COLLECTIONS)/ansible_collections/$$c; \
 	  $(BIN)/python -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); \
-	    z.extractall(sys.argv[2], [n for n in z.namelist() if n.startswith("ansible_collections/ansible/windows/")])' \
-	    .build/wheels/ansible-$(ANSIBLE_WHEEL_VERSION)-py3-none-any.whl $(COLLECTIONS); }
+	    z.extractall(sys.argv[2], [n for n in z.namelist() if n.startswith("ansible_collections/" + sys.argv[3] + "/")])' \
+	    $(ANSIBLE_WHEEL) $(COLLECTIONS) $$c; \
+	done
+
+windows-collection: wheel-collections
+
+# azure.azcollection's real modules, by ansible-playbook, against the fake Azure Resource Manager of
+# tests/azure (nothing leaves 127.0.0.1).
+azure-test: collection wheel-collections
+	$(BIN)/pytest tests/azure -q -p no:cacheprovider
 
 # ansible-test wants the tree under ansible_collections/<namespace>/<name>/ inside a git checkout:
 # copy what git tracks or would track (untracked, not ignored) into such a tree and index it there.
-sanity: collection
+# The collections ours uses (azure.azcollection's doc fragment and module_utils) are linked beside it.
+sanity: collection wheel-collections
 	rm -rf $(SANITY_TREE) && mkdir -p $(SANITY_TREE)
+	set -e; for c in $(WHEEL_COLLECTIONS); do \
+	  mkdir -p $(SANITY_COLLECTIONS)/$$(dirname $$c) && \
+	  ln -sfn $(COLLECTIONS)/ansible_collections/$$c $(SANITY_COLLECTIONS)/$$c; done
 	git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} cp --parents -P {} $(SANITY_TREE)/ 2>/dev/null || true
 	cd $(SANITY_TREE) && git init -q && git add -A
 	install -D -m 0644 tests/sanity/get_pip_offline.py $(ANSIBLE_TEST_PIP_BOOTSTRAP)
@@ -88,7 +107,7 @@ integration: collection lab-template
 
 # The lab self-test, the roles and the end-to-end diagnosis need root and the lab; the static checks
 # and unit tests first, because they fail fastest. The run ends with pytest's summary line.
-test: sanity lint units lab-test molecule integration
+test: sanity lint units azure-test lab-test molecule integration
 
 # The README's main command: 3 lab guests with different faults, diagnose, remediate, diagnose again.
 demo: collection lab-template
