@@ -343,6 +343,11 @@ class FakeAzure:
         self.resources[rid.lower()] = body
         return body
 
+    def add(self, rid, body):
+        """Add or replace a resource while the fake runs (same form as the scenario's resources)."""
+        with self._lock:
+            return self._store(rid, resolve_times(body))
+
     def resource(self, rid):
         """The stored body of a resource id (None if absent), for assertions."""
         return self.resources.get(_key(rid))

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from azure_run import run_inventory, run_playbook
-from fake_arm import ARM, CLIENT_ID, CLIENT_SECRET, FakeAzure, JOB_FILTER_TIME, LOGIN, load_scenario
+from fake_arm import ARM, CLIENT_ID, CLIENT_SECRET, FakeAzure, JOB_FILTER_TIME, LOGIN, load_scenario, parse_time
 
 SUB = "/subscriptions/11111111-2222-3333-4444-555555555555"
 RG_APP = SUB + "/resourceGroups/rg-app"
@@ -136,6 +136,15 @@ def test_scope_lists(client):
     assert empty == {"value": []}
     view = client.arm("GET", VM_LIN, **{"$expand": "instanceView"}).json()["properties"]["instanceView"]
     assert view["vmAgent"]["vmAgentVersion"] == "2.7.3"
+
+
+def test_add_and_relative_times(client):
+    added = client.fake.add(VAULT + "/backupJobs/00000000-0000-4000-8000-0000000000aa", {"properties": {
+        "entityFriendlyName": "vm-lin-2", "operation": "Backup", "status": "Failed", "startTime": "now-10m"}})
+    assert added["name"] == "00000000-0000-4000-8000-0000000000aa"
+    started = parse_time(added["properties"]["startTime"])
+    assert abs((datetime.datetime.now(datetime.timezone.utc) - started).total_seconds() - 600) < 60
+    assert client.arm("GET", added["id"], api_version="2019-05-13").json()["properties"]["status"] == "Failed"
 
 
 def test_backup_jobs_filter(client):
