@@ -20,7 +20,7 @@ description:
     run per path saves the Azure SDK's start-up cost for each path.
   - Only paths below C(/subscriptions/) or C(/providers/) are accepted, and a C(nextLink) must stay on the
     Resource Manager endpoint the module authenticated for, so the token never goes elsewhere.
-  - Runs where the Azure SDK is installed, normally the controller (C(delegate_to: localhost)).
+  - Runs where the Azure SDK is installed, normally the controller (with C(delegate_to=localhost)).
 options:
   requests:
     description:
@@ -60,11 +60,12 @@ requirements:
 attributes:
   check_mode:
     support: full
-    details: The module only reads.
+    description: The module only reads (GET requests); it runs the same in check mode.
   diff_mode:
     support: none
+    description: It changes nothing.
 author:
-  - snapshot_doctor contributors
+  - snapshot_doctor maintainers (@snapshot-doctor)
 '''
 
 EXAMPLES = r'''
