@@ -166,17 +166,18 @@ def median_run(runs):
 def project(single, runs, report_seconds, cpus):
     """1000 VMs at forks 50 from the per-host costs: the larger of what the forks allow (each VM on its own
     CPUs, so a host's diagnose task takes what it took alone) and what the controller's CPUs allow."""
-    largest = max(runs, key=lambda run: run['hosts'])
-    controller_per_host = (largest['cpu'] - single['cpu']) / (largest['hosts'] - 1)
+    # Controller CPU per extra host, from each run on every guest against the 1-host run (the mean of the runs).
+    per_host = [(run['cpu'] - single['cpu']) / (run['hosts'] - 1) for run in runs]
+    controller_per_host = statistics.mean(per_host)
     fixed_cpu = single['cpu'] - controller_per_host  # start-up, play and report for no host
     host_wall = single['host_seconds'][0]
     waves = -(-PROJECTED_HOSTS // PROJECTED_FORKS)
     by_forks = waves * host_wall
     by_cpu = PROJECTED_HOSTS * controller_per_host / cpus
-    return {'controller_cpu_per_host': controller_per_host, 'fixed_cpu': fixed_cpu, 'host_wall': host_wall,
-            'waves': waves, 'by_forks': by_forks, 'by_cpu': by_cpu, 'cpus': cpus,
-            'guest_cpu_per_host': largest['guest_cpu'] / largest['hosts'], 'report_seconds': report_seconds,
-            'total': max(by_forks, by_cpu) + fixed_cpu + report_seconds}
+    return {'controller_cpu_per_host': controller_per_host, 'per_host_range': (min(per_host), max(per_host)),
+            'fixed_cpu': fixed_cpu, 'host_wall': host_wall, 'waves': waves, 'by_forks': by_forks, 'by_cpu': by_cpu,
+            'cpus': cpus, 'guest_cpu_per_host': statistics.mean(run['guest_cpu'] / run['hosts'] for run in runs),
+            'report_seconds': report_seconds, 'total': max(by_forks, by_cpu) + fixed_cpu + report_seconds}
 
 
 def machine():
@@ -224,9 +225,10 @@ def render(booted, idle_rate, single, runs, projection, load):
         'Projection for %d VMs at forks %d (each VM on its own CPUs, healthy, reachable):' % (
             PROJECTED_HOSTS, PROJECTED_FORKS),
         '',
-        '- controller CPU per host: %.3f s (the %d-host run less the 1-host run, per extra host); fixed: %.1f s '
-        '(start-up and the play with no host)' % (
-            p['controller_cpu_per_host'], max(r['hosts'] for r in runs), p['fixed_cpu']),
+        '- controller CPU per host: %.3f s (each %d-host run less the 1-host run, per extra host: %.3f to %.3f s, '
+        'the mean); fixed: %.1f s (start-up and the play with no host)' % (
+            p['controller_cpu_per_host'], runs[0]['hosts'], p['per_host_range'][0], p['per_host_range'][1],
+            p['fixed_cpu']),
         '- a host\'s diagnose task alone: %.2f s (the 1-host run); guest CPU per host: %.2f s' % (
             p['host_wall'], p['guest_cpu_per_host']),
         '- forks bound: %d waves x %.2f s = %.0f s; controller CPU bound on %d CPUs: %d x %.3f s / %d = %.0f s' % (
