@@ -23,7 +23,7 @@ COVERAGE_MIN := 90
 help:
 	@echo "make test    - run every test (what CI runs)"
 	@echo "make demo    - diagnose and remediate the lab of simulated Azure Linux VMs (KEEP=1 keeps it up)"
-	@echo "make units | sanity | lint | lab-test | bench"
+	@echo "make units | azure-test | sanity | lint | lab-test | bench"
 
 $(VENV)/.installed: requirements/dev.txt requirements/azure.txt
 	$(PYTHON) -m venv $(VENV)

@@ -163,7 +163,7 @@ class _ProxyHandler(BaseHTTPRequestHandler):
 
     def do_CONNECT(self):
         fake = self.server.fake
-        host, _, port = self.path.rpartition(":")
+        host, port = (self.path.rsplit(":", 1) + [""])[:2]
         if host.lower() not in HOSTS or port != "443":
             fake._refuse("CONNECT", self.path)
             self.send_error(403, "the fake Azure proxy only reaches %s" % " and ".join(HOSTS))
@@ -642,7 +642,7 @@ class FakeAzure:
         return self._start_operation(path, query, gone)
 
     def _post(self, path, key, query, body):
-        parent, _, action = key.rpartition("/")
+        parent, action = key.rsplit("/", 1)
         if action == "backup" and parent.split("/")[-2:-1] == ["protecteditems"]:
             if parent not in self.resources:
                 return arm_error(404, "ResourceNotFound", "The protected item '%s' was not found (fake)." % parent)
