@@ -1,5 +1,6 @@
 # Developer entry point. Everything the tests need is installed from here, nothing by hand.
-#   make test   - unit tests with coverage, ansible-test sanity, ansible-lint, lab and integration tests
+#   make test   - unit tests with coverage, azure.azcollection against a fake Azure, ansible-test sanity,
+#                 ansible-lint, lab and integration tests
 #   make demo   - the main job on the embedded lab of simulated Azure Linux VMs
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
