@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Action plugin of azure_backup.snapshot_doctor.remediation_plan (docs: plugins/modules/remediation_plan.py).
 
-Runs on the controller only: which fixes a host needs, from its diagnosis and the switches.
+Runs on the controller only: which fixes a host needs, from its diagnosis and the switches, and for the fixes
+in Azure what they write, from the host's control-plane section.
 """
 from __future__ import absolute_import, division, print_function
 
@@ -20,6 +21,8 @@ ARGUMENT_SPEC = dict(
     variables=dict(type='dict', default={}),
     proxy_state=dict(type='str', choices=list(PROXY_STATES), default='unchanged'),
     run_tags=dict(type='list', elements='str', default=[]),
+    azure=dict(type='dict'),
+    fleet=dict(type='dict'),
 )
 SWITCH_PREFIX = 'remediate_'
 # Tags a run may select: the causes, the fixes, and Ansible's own.
@@ -54,6 +57,7 @@ class ActionModule(ControllerAction):
         if unknown:
             raise AnsibleActionFail('Unknown tag(s) %s: the remediation knows the causes (%s) and the fixes (%s)'
                                     % (', '.join(unknown), ', '.join(CAUSES), ', '.join(fix.name for fix in FIXES)))
-        result = plan(args['diagnosis'], switches_from(args['variables']), args['proxy_state'])
+        result = plan(args['diagnosis'], switches_from(args['variables']), args['proxy_state'], azure=args['azure'],
+                      fleet=args['fleet'])
         result.update(known_tags=list(KNOWN_TAGS), changed=False)
         return result

@@ -3,7 +3,8 @@
 """Action plugin of azure_backup.snapshot_doctor.remediation_report (docs: plugins/modules/remediation_report.py).
 
 Runs on the controller only: writes remediation.json and remediation.md (files 0600, directory 0700),
-the before and after of every check paired by check id.
+the before and after of every check paired by check id, each VM's verdict (fixed only when a backup job
+succeeded after the fixes) and the run's writes in Azure with their request ids.
 """
 from __future__ import absolute_import, division, print_function
 
@@ -20,6 +21,7 @@ __metaclass__ = type
 
 ARGUMENT_SPEC = dict(
     hosts=dict(type='dict', required=True),
+    writes=dict(type='list', elements='dict', default=[]),
     dest=dict(type='path', default='snapshot-doctor-report'),
 )
 
@@ -30,7 +32,7 @@ class ActionModule(ControllerAction):
     ARGUMENT_SPEC = ARGUMENT_SPEC
 
     def act(self, args, task_vars=None):
-        document = build(args['hosts'], self._task.check_mode)
+        document = build(args['hosts'], self._task.check_mode, args['writes'])
         dest = os.path.abspath(args['dest'])
         try:
             files = write_private_files(dest, [('remediation.json', render_json(document)),

@@ -385,10 +385,16 @@ FIXES = (
         'accept root\'s platform traffic before the blocking firewall rules'),
     Fix('connectivity_route', 'connectivity', ('connectivity.route',), False, True,
         'replace a broken route to the wireserver'),
+    Fix('connectivity_nsg', 'connectivity', ('connectivity.nsg',), False, True,
+        'add Allow rules for outbound TCP 443 to the Storage and AzureBackup service tags to the VM\'s NSGs (Azure)'),
     Fix('extension_provider_service', 'extension', ('extension.provider_service',), True, False,
         'set IaaSVmProvider automatic and start it (Windows)'),
     Fix('extension_reset', 'extension', ('extension.version', 'extension.status', 'extension.provider_service'),
         False, True, 'reset the VMSnapshot extension in the guest (Windows; pair with its removal in Azure)'),
+    Fix('extension_remove', 'extension',
+        ('extension.version', 'extension.status', 'extension.stale', 'extension.provisioning'), True, False,
+        'remove the VMSnapshot extension in Azure, which the next backup installs again (Linux: and its handler '
+        'directories in the guest)'),
     Fix('snapshot_dhcp', 'snapshot', ('snapshot.dhcp',), False, True,
         'configure the primary interface by DHCP (rolls back by itself)'),
     Fix('snapshot_sql_vss', 'snapshot', ('snapshot.sql_vss',), True, False,
@@ -399,6 +405,11 @@ FIXES = (
         'restart the services of failed VSS writers (Windows)'),
     Fix('snapshot_load_report', 'snapshot', ('snapshot.load',), True, False,
         'report high CPU or memory use with the on-demand backup advice'),
+    Fix('snapshot_schedule', 'snapshot', ('snapshot.schedule',), False, True,
+        'move the VMs snapshot.schedule proposes to copies of their backup policy that start later (Azure)'),
+    # Last of the fixes that change something: it proves them (remediation.plan).
+    Fix('backup_on_demand', 'backup', ('backup.last_job',), True, False,
+        'run an on-demand backup after the fixes and follow its job to its end (Azure)'),
     Fix('collect_logs', 'collect_logs', ('agent.log_errors',), False, False, 'collect redacted logs'),
 )
 _FIXES_BY_NAME = dict((fix.name, fix) for fix in FIXES)

@@ -16,6 +16,11 @@ description:
   - The fixes, their checks, roles and default switches come from the collection's check catalog.
   - A host without a diagnosis, or that is not an Azure VM (C(platform.azure_vm) false), gets no fix and a
     C(reason).
+  - The fixes that act in Azure (C(extension_remove), C(connectivity_nsg), C(snapshot_schedule),
+    C(backup_on_demand)) also need O(azure), the host's control-plane section; their targets (what they write) are
+    returned in RV(azure). C(backup_on_demand) applies when another fix changes something or C(backup.last_job)
+    fails or warns, to prove them. C(snapshot_schedule) reads O(fleet), since C(snapshot.schedule) is a
+    fleet check.
   - Fails on a tag of the run that selects nothing in the remediation (a typo such as C(agnet)), and on an
     unknown switch.
 author:
@@ -41,6 +46,17 @@ options:
     type: list
     elements: str
     default: []
+  azure:
+    description:
+      - The host's control-plane section, its entry in
+        RV(azure_backup.snapshot_doctor.control_plane_facts#module:hosts). Omitted, the run's Azure side is off and no
+        Azure fix applies.
+    type: dict
+  fleet:
+    description:
+      - M(azure_backup.snapshot_doctor.control_plane_facts)'s RV(azure_backup.snapshot_doctor.control_plane_facts#module:fleet),
+        for C(snapshot_schedule); omitted, that fix does not apply.
+    type: dict
 
 attributes:
   check_mode:
@@ -83,6 +99,17 @@ reason:
   description: Why no fix applies to the host (no diagnosis, not an Azure VM); null otherwise.
   returned: success
   type: str
+azure:
+  description:
+    - What each applied Azure fix writes - C(extension_remove) (C(vm_id), C(name), C(path) of the extension),
+      C(backup_on_demand) (C(vm_id), C(vault_id), C(policy_id), C(path) of the POST), C(connectivity_nsg) (C(rules),
+      each with C(path), C(api_version), C(body)), C(snapshot_schedule) (the VM's move to a policy that starts later).
+  returned: success
+  type: dict
+held:
+  description: The Azure fixes a check calls for that are not applied, each with why (the run's Azure side is off...).
+  returned: success
+  type: dict
 known_tags:
   description: The tags a remediation run may use (Ansible's own, the causes, the fixes, the fix roles).
   returned: success

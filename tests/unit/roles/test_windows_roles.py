@@ -283,6 +283,7 @@ def test_main_sends_windows_to_windows_yml_and_linux_to_the_linux_tasks(role):
                      # snapshot: its own rule (vars/main.yml), Linux only.
                      '__agent_supported': True, '__connectivity_supported': True,
                      '__snapshot_supported': system == 'Linux'}
+        variables.update(_load('roles', role, 'defaults', 'main.yml') or {})  # the Azure switches: off
         templar = Templar(loader=DataLoader(), variables=variables)
         ran = []
         for task in tasks:
@@ -296,7 +297,7 @@ def test_main_sends_windows_to_windows_yml_and_linux_to_the_linux_tasks(role):
         if family == 'Windows':
             assert included == ['windows.yml'] and not own, role
         else:
-            assert included == ([] if role == 'extension' else ['linux.yml']), role
+            assert included == ['linux.yml'], role
 
 
 # -- the host's redaction (collect_logs) gives what redact.py gives ----------------------------------------------------

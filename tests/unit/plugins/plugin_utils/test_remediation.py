@@ -99,3 +99,108 @@ def test_the_report_action_writes_private_files_in_the_working_directory(tmp_pat
     assert 'check mode: nothing was changed' in markdown and 'Fixes planned: agent_service' in markdown
     assert '| agent.service | fail | - (not diagnosed after) |' in markdown
     assert 'Nothing changed: no diagnosis of this host' in markdown
+
+
+# -- the Azure side ------------------------------------------------------------------------------------------------
+def _section():
+    vm = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1'
+    vault = '/subscriptions/s/resourceGroups/rb/providers/Microsoft.RecoveryServices/vaults/v1'
+    return {'result': 'ok', 'vm_id': vm,
+            'vm': {'result': 'ok', 'id': vm, 'location': 'westeurope'},
+            'extensions': {'result': 'ok', 'items': [],
+                           'snapshot': {'name': 'VMSnapshotLinux', 'provisioning_state': 'failed', 'level': 'Error'}},
+            'network': {'result': 'ok', 'nsgs': []},
+            'backup': {'result': 'ok', 'protected': True, 'vault_id': vault, 'policy_id': vault + '/backupPolicies/P'}}
+
+
+EXTENSION_BROKEN = diagnosis({'extension.provisioning': 'fail', 'backup.last_job': 'pass', 'agent.service': 'pass'})
+
+
+def test_the_azure_fixes_need_the_runs_azure_side_and_say_why_they_wait():
+    plan = remediation.plan(EXTENSION_BROKEN, {})
+    assert plan['applied'] == [] and plan['held'] == {
+        'extension_remove': "the run's Azure side is off (remediate_azure)"}
+    plan = remediation.plan(EXTENSION_BROKEN, {}, azure={'result': 'error', 'message': 'no credentials'})
+    assert plan['held'] == {'extension_remove': "Azure's view of the VM is missing: no credentials"}
+
+
+def test_with_azure_the_extension_goes_and_a_backup_proves_it():
+    plan = remediation.plan(EXTENSION_BROKEN, {}, azure=_section())
+    assert plan['applied'] == ['extension_remove', 'backup_on_demand'] and plan['held'] == {}
+    assert plan['azure']['extension_remove']['path'].endswith('/virtualMachines/vm1/extensions/VMSnapshotLinux')
+    assert plan['azure']['backup_on_demand']['vault_name'] == 'v1'
+    # Switched off, the extension stays; nothing else changes, so no backup either.
+    assert remediation.plan(EXTENSION_BROKEN, {'extension_remove': False}, azure=_section())['applied'] == []
+
+
+def test_the_backup_proves_guest_fixes_and_a_failed_last_job_but_not_a_report():
+    guest = diagnosis({'agent.service': 'fail', 'backup.last_job': 'pass'})
+    assert remediation.plan(guest, {}, azure=_section())['applied'] == ['agent_service', 'backup_on_demand']
+    failed_job = diagnosis({'backup.last_job': 'fail'})
+    assert remediation.plan(failed_job, {}, azure=_section())['applied'] == ['backup_on_demand']
+    load_only = diagnosis({'snapshot.load': 'fail', 'backup.last_job': 'pass'})
+    assert remediation.plan(load_only, {}, azure=_section())['applied'] == ['snapshot_load_report']
+    unprotected = _section()
+    unprotected['backup'] = {'result': 'ok', 'protected': False}
+    plan = remediation.plan(guest, {}, azure=unprotected)
+    assert plan['applied'] == ['agent_service']
+    assert plan['held'] == {'backup_on_demand': 'the VM is not protected by a Recovery Services vault the run read'}
+
+
+def test_the_risky_azure_fixes_stay_off_unless_asked_for():
+    nsg = diagnosis({'connectivity.nsg': 'fail'})
+    assert remediation.plan(nsg, {}, azure=_section())['applied'] == []
+    plan = remediation.plan(nsg, {'connectivity_nsg': True}, azure=_section())
+    assert plan['held'] == {'connectivity_nsg': 'no NSG of the VM denies outbound TCP 443 to Storage or AzureBackup'}
+    # snapshot.schedule is a fleet check: the host's own diagnosis has it as skip, the fleet context decides.
+    schedule = diagnosis({'snapshot.schedule': 'skip'})
+    assert remediation.plan(schedule, {'snapshot_schedule': True}, azure=_section(), fleet={'vms': {}})['applied'] == []
+
+
+BACKUP_OK = {'started': True, 'error': None,
+             'job': {'id': 'J1', 'status': 'Completed', 'done': True, 'succeeded': True, 'end_time': 'T'}}
+
+
+@pytest.mark.parametrize('host_plan, backup, check_mode, verdict, why', [
+    ({'needs': ['agent.service'], 'applied': ['agent_service']}, BACKUP_OK, False, 'fixed', 'backup job J1 Completed at T'),
+    ({'needs': ['agent.service']},
+     {'started': True, 'job': {'id': 'J2', 'status': 'Failed', 'done': True,
+                               'error_code': 'ExtensionSnapshotFailedNoNetwork', 'error_message': 'No network.'}}, False,
+     'not fixed', 'backup job J2 Failed: ExtensionSnapshotFailedNoNetwork No network.'),
+    ({'needs': ['agent.service']}, {'started': True, 'job': {'id': 'J3', 'status': 'InProgress', 'done': False}},
+     False, 'not fixed', 'backup job J3 still InProgress when the run stopped following it'),
+    ({'needs': ['agent.service']}, {'started': True, 'job': None}, False, 'not fixed',
+     'no backup job of the VM appeared in the vault after the on-demand backup started'),
+    ({'needs': ['agent.service']}, {'started': True, 'job': None, 'follow_error': 'AuthorizationFailed'}, False,
+     'not fixed', "the vault's backup jobs could not be read: AuthorizationFailed"),
+    ({'needs': ['agent.service']}, {'started': False, 'error': 'UserErrorBackupOperationInProgress'}, False,
+     'not fixed', 'the on-demand backup could not start: UserErrorBackupOperationInProgress'),
+    ({'needs': []}, None, False, 'nothing to fix', 'no check fails or warns'),
+    ({'needs': ['agent.service']}, None, True, 'not proven', 'check mode: no backup was started'),
+    ({'needs': ['agent.service'], 'held': {'backup_on_demand': 'off side'}}, None, False, 'not proven',
+     'no backup was started: off side'),
+    ({'reason': 'not an Azure VM'}, None, False, None, None),
+])
+def test_a_vm_is_fixed_only_when_a_backup_job_succeeded_after_the_fixes(host_plan, backup, check_mode, verdict, why):
+    assert remediation.vm_verdict(host_plan, backup, check_mode) == (verdict, why)
+
+
+def test_the_report_lists_each_write_with_its_request_id_and_the_hosts_it_served():
+    plan = remediation.plan(EXTENSION_BROKEN, {}, azure=_section())
+    target = plan['azure']['extension_remove']
+    writes = [{'fix': 'extension_remove', 'method': 'DELETE', 'path': target['path'], 'api_version': '2024-07-01',
+               'request_id': 'req-1'},
+              {'fix': 'backup_on_demand', 'method': 'POST', 'path': plan['azure']['backup_on_demand']['path'],
+               'api_version': '2016-12-01', 'request_id': None}]
+    document = remediation.build({'vm1': {'before': EXTENSION_BROKEN, 'after': {}, 'plan': plan, 'backup': BACKUP_OK},
+                                  'vm2': {'before': {}, 'after': {}, 'plan': remediation.plan({}, {})}}, False, writes)
+    assert [write['hosts'] for write in document['azure_writes']] == [['vm1'], ['vm1']]
+    host = document['hosts']['vm1']
+    assert (host['vm'], host['backup_job']['id']) == ('fixed', 'J1')
+    assert host['notes'] == ['The backup extension VMSnapshotLinux was removed in Azure: Azure Backup installs it '
+                             'again at the next backup (this run\'s on-demand backup).']
+    markdown = remediation.render_markdown(document)
+    assert 'VM: **fixed** (backup job J1 Completed at T)' in markdown
+    assert '| extension_remove | vm1 | DELETE | %s | 2024-07-01 | req-1 |' % target['path'] in markdown
+    assert '| 2016-12-01 | - |' in markdown
+    assert document['hosts']['vm2']['vm'] is None
