@@ -1,6 +1,6 @@
 """Scale benchmark of the controller side: 1000 recorded diagnoses -> evaluation, fleet stage, report.
 
-    .venv/bin/python tests/bench/scale.py [--hosts 1000] [--baseline REVISION] [--chromium] [--fleet-playbook]
+    .venv/bin/python tests/bench/scale.py [--hosts 1000] [--baseline REVISION] [--chromium] [--fleet-playbook | --fleet-only]
                                           [--output tests/bench/results.md] [--keep DIR]
 
 No lab, no network. The hosts are the recorded lab guests (tests/unit/fixtures/hosts/lab-*.json),
@@ -15,7 +15,8 @@ unsupported Windows host (the diagnose action's result for it). Measured:
    results loaded from a JSON file, alternating rounds with and without the report task (medians),
    peak RSS of the largest process of a run (RUSAGE_CHILDREN, in a fresh child per run);
 3. with --fleet-playbook, the role's report task over an inventory of the hosts, the results registered
-   as the role does, handed over three ways (one run each);
+   as the role does, handed over three ways (one run each); --fleet-only runs this alone and replaces
+   its table alone;
 4. with --chromium, report.html in headless Chromium (html_load.py).
 
 --baseline REVISION measures the same for the collection at that git revision (a temporary worktree)
@@ -58,6 +59,7 @@ import html_load  # noqa: E402
 WALL_TARGET_SECONDS = 10.0
 PEAK_TARGET_MB = 500.0
 START, END = '<!-- bench-scale:start -->', '<!-- bench-scale:end -->'
+FLEET_START, FLEET_END = '<!-- bench-scale-fleet:start -->', '<!-- bench-scale-fleet:end -->'
 # What the report task hands the action, for one run of the real action under ansible-playbook.
 PLAYBOOK = """---
 - name: Report from recorded diagnoses
@@ -368,21 +370,7 @@ def render(count, figures, baseline=None):
             row('peak RSS with the report, MB', lambda run: run['playbook']['with'][1], '%.0f'),
         ]
     if figures.get('fleet_playbook'):
-        fleet = figures['fleet_playbook']
-        lines += [
-            '',
-            'The diagnose role\'s report task over an inventory of the %d hosts (connection local, forks 50; a first '
-            'task registers each host\'s recorded result as the role\'s diagnose task does, then the report task gets '
-            'them one of three ways; one run each; the task\'s own time from a callback, '
-            'tests/bench/callback_plugins/task_seconds.py; peak RSS of the largest process):' % count,
-            '',
-            '| ansible-playbook, inventory of the hosts | the play, s | the report task, s | peak RSS, MB |',
-            '| --- | --- | --- | --- |',
-            '| without the report task | %.2f | n/a | %.0f |' % (fleet['without'][0], fleet['without'][1]),
-        ]
-        for label in FLEET_HANDOVERS:
-            seconds, peak, task = fleet[label]
-            lines.append('| %s | %.2f | %.2f | %.0f |' % (label, seconds, task, peak))
+        lines += ['', render_fleet(count, figures['fleet_playbook']).rstrip('\n')]
     if figures['chromium']:
         lines += [
             '',
@@ -404,14 +392,36 @@ def render(count, figures, baseline=None):
     return '\n'.join(lines) + '\n', not (wall_ok and peak_ok)
 
 
-def replace_section(path, section):
+def render_fleet(count, fleet):
+    """The --fleet-playbook table, between markers of its own (--fleet-only replaces it alone)."""
+    lines = [
+        FLEET_START,
+        'The diagnose role\'s report task over an inventory of the %d hosts (%s; connection local, forks 50; a first '
+        'task registers each host\'s recorded result as the role\'s diagnose task does, then the report task gets '
+        'them one of three ways; one run each; the task\'s own time from a callback, '
+        'tests/bench/callback_plugins/task_seconds.py; peak RSS of the largest process; 1-minute load average at the '
+        'end %.1f):' % (
+            count, datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'), os.getloadavg()[0]),
+        '',
+        '| ansible-playbook, inventory of the hosts | the play, s | the report task, s | peak RSS, MB |',
+        '| --- | --- | --- | --- |',
+        '| without the report task | %.2f | n/a | %.0f |' % (fleet['without'][0], fleet['without'][1]),
+    ]
+    for label in FLEET_HANDOVERS:
+        seconds, peak, task = fleet[label]
+        lines.append('| %s | %.2f | %.2f | %.0f |' % (label, seconds, task, peak))
+    lines.append(FLEET_END)
+    return '\n'.join(lines) + '\n'
+
+
+def replace_section(path, section, start=START, end=END):
     """Puts ``section`` between the markers of ``path`` (appended when absent); keeps the rest."""
     text = ''
     if os.path.exists(path):
         with open(path) as handle:
             text = handle.read()
-    if START in text and END in text:
-        text = text[:text.index(START)] + section.rstrip('\n') + text[text.index(END) + len(END):]
+    if start in text and end in text:
+        text = text[:text.index(start)] + section.rstrip('\n') + text[text.index(end) + len(end):]
     else:
         text = text.rstrip('\n') + '\n\n' + section
     with open(path, 'w') as handle:
@@ -486,7 +496,11 @@ def main(argv=None):
     parser.add_argument('--playbook-rounds', type=int, default=3)
     parser.add_argument('--fleet-playbook', action='store_true',
                         help='also run the role\'s report task over an inventory of the hosts (one run per tree, slow)')
+    parser.add_argument('--fleet-only', action='store_true',
+                        help='only the --fleet-playbook runs; replaces their table alone in --output')
     args = parser.parse_args(argv)
+    if args.fleet_only:
+        return fleet_only(args)
     with tempfile.TemporaryDirectory(prefix='snapshot-doctor-scale-') as work_dir:
         figures = measure(args, work_dir)
         results = figures.pop('results')
@@ -507,6 +521,19 @@ def main(argv=None):
         replace_section(args.output, section)
     print(section)
     return 1 if missed else 0
+
+
+def fleet_only(args):
+    with tempfile.TemporaryDirectory(prefix='snapshot-doctor-scale-') as work_dir:
+        try:
+            fleet = under_fleet_playbook(build_results(recorded_guests(), args.hosts, {}), work_dir)
+        finally:
+            remove_worktrees(work_dir)
+    block = render_fleet(args.hosts, fleet)
+    if args.output != '-':
+        replace_section(args.output, block, FLEET_START, FLEET_END)
+    print(block)
+    return 0
 
 
 if __name__ == '__main__':
