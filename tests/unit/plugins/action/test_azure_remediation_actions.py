@@ -127,3 +127,25 @@ def test_activity_log_info_reads_each_subscription_once_and_matches_each_write_o
     assert result['writes'] == [dict(write, request_id='r1', correlation_id='c1', event_status='Accepted')]
     with pytest.raises(AnsibleActionFail, match='since is not an ISO 8601 time'):
         run(activity_log_info, {'writes': [write], 'since': 'now'}, None)
+
+
+def _same(spec, options, where):
+    assert sorted(options) == sorted(spec), where
+    for name, rules in spec.items():
+        documented = options[name]
+        for key, default in (('type', 'str'), ('elements', None), ('default', None), ('required', False)):
+            assert documented.get(key, default) == rules.get(key, default), (where, name, key)
+        assert sorted(documented.get('choices') or []) == sorted(rules.get('choices') or []), (where, name)
+        if rules.get('options'):
+            _same(rules['options'], documented['suboptions'], where + '.' + name)
+
+
+@pytest.mark.parametrize('name', ['backup_jobs_info', 'staggered_policies', 'activity_log_info', 'remediation_plan',
+                                  'remediation_report'])
+def test_the_documentation_says_what_the_action_validates(name):
+    import importlib
+    import yaml
+    spec = importlib.import_module('ansible_collections.azure_backup.snapshot_doctor.plugins.action.' + name).ARGUMENT_SPEC
+    documentation = yaml.safe_load(importlib.import_module(
+        'ansible_collections.azure_backup.snapshot_doctor.plugins.modules.' + name).DOCUMENTATION)
+    _same(spec, documentation['options'], name)
