@@ -177,6 +177,9 @@ def _notes(host_plan, backup):
         notes.append('The backup extension %s was removed in Azure: Azure Backup installs it again at the next '
                      'backup%s.' % (extension.get('name'), ' (this run\'s on-demand backup)'
                                     if (backup or {}).get('started') else ''))
+        if extension.get('name') == 'VMSnapshot' and 'extension_reset' not in (host_plan.get('applied') or []):
+            notes.append('Microsoft pairs the removal with a reset of the extension in the Windows guest: '
+                         'remediate_extension_reset (risky, off by default) does it after the removal.')
     return notes
 
 

@@ -204,3 +204,13 @@ def test_the_report_lists_each_write_with_its_request_id_and_the_hosts_it_served
     assert '| extension_remove | vm1 | DELETE | %s | 2024-07-01 | req-1 |' % target['path'] in markdown
     assert '| 2016-12-01 | - |' in markdown
     assert document['hosts']['vm2']['vm'] is None
+
+
+def test_a_windows_extension_removed_without_its_guest_reset_says_how_to_pair_them():
+    section = _section()
+    section['extensions']['snapshot']['name'] = 'VMSnapshot'
+    plan = remediation.plan(EXTENSION_BROKEN, {}, azure=section)
+    notes = remediation.build({'vm1': {'before': EXTENSION_BROKEN, 'plan': plan}}, False)['hosts']['vm1']['notes']
+    assert len(notes) == 2 and 'remediate_extension_reset (risky, off by default)' in notes[1]
+    plan['applied'].append('extension_reset')
+    assert len(remediation.build({'vm1': {'before': EXTENSION_BROKEN, 'plan': plan}}, False)['hosts']['vm1']['notes']) == 1
