@@ -18,8 +18,7 @@ description:
   - One request per subscription written to, by one run of M(azure_backup.snapshot_doctor.arm_info). A write matches
     the newest event of its resource (the acted-on resource for a POST action) and HTTP method that carries a
     request id. Azure adds events within minutes; a write without one yet gets a null C(request_id).
-  - Authentication is azure.azcollection's (environment variables C(AZURE_*), credential file, Azure CLI, managed
-    identity), or the O(auth) options; reading the activity log needs the Reader role (C(Microsoft.Insights/eventtypes/values/read)).
+  - Reading the activity log needs the Reader role (C(Microsoft.Insights/eventtypes/values/read)).
 author:
   - snapshot_doctor maintainers (@snapshot-doctor)
 options:
@@ -50,40 +49,18 @@ options:
     description: The start of the run, ISO 8601 in UTC; events from two minutes before it are read.
     type: str
     required: true
-  days:
-    description: Not used here; accepted for the common options.
-    type: int
-    default: 7
-  auth:
-    description:
-      - Options of azure.azcollection's authentication handed to its client as they are (C(auth_source), C(profile),
-        C(subscription_id), ...). Empty means azure.azcollection's own defaults.
-    type: dict
-    default: {}
-  concurrency:
-    description: How many Azure requests are in flight at once (1 to 32).
-    type: int
-    default: 8
+extends_documentation_fragment:
+  - azure_backup.snapshot_doctor.azure_read
 attributes:
-  action:
-    support: full
-    description: Runs as an action plugin on the controller.
-  async:
+  diff_mode:
     support: none
-    description: Not supported.
+    description: It changes nothing.
   bypass_host_loop:
     support: none
     description: Use C(run_once).
   check_mode:
     support: full
     description: It only reads (GET requests).
-  diff_mode:
-    support: none
-    description: It changes nothing.
-  platform:
-    support: full
-    platforms: all
-    description: Runs on the controller, which needs azure.azcollection and the Azure SDK.
 seealso:
   - module: azure_backup.snapshot_doctor.arm_info
   - module: azure_backup.snapshot_doctor.remediation_report

@@ -17,8 +17,6 @@ description:
   - Reads each vault's Azure VM backup jobs since the earliest POST with B(one) run of
     M(azure_backup.snapshot_doctor.arm_info), one request per vault whatever the number of VMs. The C(backup) role
     calls it in an C(until) loop on RV(done).
-  - Authentication is azure.azcollection's (environment variables C(AZURE_*), credential file, Azure CLI, managed
-    identity), or the O(auth) options.
 author:
   - snapshot_doctor maintainers (@snapshot-doctor)
 options:
@@ -44,40 +42,18 @@ options:
         description: When the POST was sent, ISO 8601 in UTC (C(2025-11-27T10:00:00Z)).
         type: str
         required: true
-  days:
-    description: Not used here (the jobs are read from the earliest POST); accepted for the common options.
-    type: int
-    default: 7
-  auth:
-    description:
-      - Options of azure.azcollection's authentication handed to its client as they are (C(auth_source), C(profile),
-        C(subscription_id), ...). Empty means azure.azcollection's own defaults.
-    type: dict
-    default: {}
-  concurrency:
-    description: How many Azure requests are in flight at once (1 to 32).
-    type: int
-    default: 8
+extends_documentation_fragment:
+  - azure_backup.snapshot_doctor.azure_read
 attributes:
-  action:
-    support: full
-    description: Runs as an action plugin on the controller.
-  async:
+  diff_mode:
     support: none
-    description: Not supported.
+    description: It changes nothing.
   bypass_host_loop:
     support: none
     description: Use C(run_once); the result is for every host of O(backups).
   check_mode:
     support: full
     description: It only reads (GET requests).
-  diff_mode:
-    support: none
-    description: It changes nothing.
-  platform:
-    support: full
-    platforms: all
-    description: Runs on the controller, which needs azure.azcollection and the Azure SDK.
 seealso:
   - module: azure.azcollection.azure_rm_backupazurevm
   - module: azure_backup.snapshot_doctor.arm_info

@@ -25,8 +25,6 @@ description:
     protected items, the backup policies and the backup jobs of the last O(days) days; the instance view of each
     mapped VM only. The number of requests grows with the subscriptions, vaults and mapped VMs, not with the
     size of the subscriptions (beyond list pages)."
-  - Authentication is azure.azcollection's (environment variables C(AZURE_*), credential file, Azure CLI, managed
-    identity; AWX's Microsoft Azure Resource Manager credential sets the environment), or the O(auth) options.
 author:
   - snapshot_doctor maintainers (@snapshot-doctor)
 options:
@@ -45,37 +43,18 @@ options:
     description: How many days of backup jobs to read (1 to 90).
     type: int
     default: 7
-  auth:
-    description:
-      - Options of azure.azcollection's authentication handed to its client as they are (C(auth_source),
-        C(profile), C(subscription_id), C(client_id), C(secret), C(tenant), C(cloud_environment), ...). Empty means
-        azure.azcollection's own defaults (C(auth_source=auto)).
-    type: dict
-    default: {}
-  concurrency:
-    description: How many Azure requests are in flight at once (1 to 32).
-    type: int
-    default: 8
+extends_documentation_fragment:
+  - azure_backup.snapshot_doctor.azure_read
 attributes:
-  action:
-    support: full
-    description: Runs as an action plugin on the controller.
-  async:
+  diff_mode:
     support: none
-    description: Not supported.
+    description: It changes nothing.
   bypass_host_loop:
     support: none
     description: Use C(run_once); the result is for every host of O(hosts).
   check_mode:
     support: full
     description: It only reads (GET requests).
-  diff_mode:
-    support: none
-    description: It changes nothing.
-  platform:
-    support: full
-    platforms: all
-    description: Runs on the controller, which needs azure.azcollection and the Azure SDK.
 notes:
   - The Azure SDK that azure.azcollection requires must be installed on the controller (or in the execution
     environment).

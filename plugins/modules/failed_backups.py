@@ -17,8 +17,6 @@ description:
     vault (plus list pages), whatever the number of VMs."
   - Each VM concerned is matched to the inventory host of O(hosts) that maps to it (the same mapping as
     M(azure_backup.snapshot_doctor.control_plane_facts)), else to the one host of that name, else to none.
-  - Authentication is azure.azcollection's (environment variables C(AZURE_*), credential file, Azure CLI, managed
-    identity), or the O(auth) options.
 author:
   - snapshot_doctor maintainers (@snapshot-doctor)
 options:
@@ -36,36 +34,18 @@ options:
     description: How many days of backup jobs to read (1 to 90).
     type: int
     default: 7
-  auth:
-    description:
-      - Options of azure.azcollection's authentication handed to its client as they are (C(auth_source),
-        C(profile), C(subscription_id), C(client_id), C(secret), C(tenant), ...). Empty means its defaults.
-    type: dict
-    default: {}
-  concurrency:
-    description: How many Azure requests are in flight at once (1 to 32).
-    type: int
-    default: 8
+extends_documentation_fragment:
+  - azure_backup.snapshot_doctor.azure_read
 attributes:
-  action:
-    support: full
-    description: Runs as an action plugin on the controller.
-  async:
+  diff_mode:
     support: none
-    description: Not supported.
+    description: It changes nothing.
   bypass_host_loop:
     support: none
     description: Use it in a play on localhost, or with C(run_once).
   check_mode:
     support: full
     description: It only reads (GET requests).
-  diff_mode:
-    support: none
-    description: It changes nothing.
-  platform:
-    support: full
-    platforms: all
-    description: Runs on the controller, which needs azure.azcollection and the Azure SDK.
 seealso:
   - module: azure_backup.snapshot_doctor.control_plane_facts
 """

@@ -18,8 +18,6 @@ description:
   - It writes nothing; the C(snapshot) role creates the policies (M(azure.azcollection.azure_rm_resource)) and moves
     the VMs (M(azure.azcollection.azure_rm_backupazurevm) C(state=update)). In check mode it reports C(changed) with
     the difference (new policies, each VM's policy and start time) for C(--diff).
-  - Authentication is azure.azcollection's (environment variables C(AZURE_*), credential file, Azure CLI, managed
-    identity), or the O(auth) options.
 author:
   - snapshot_doctor maintainers (@snapshot-doctor)
 options:
@@ -63,39 +61,18 @@ options:
       item_path:
         description: The VM's protected item.
         type: str
-  days:
-    description: Not used here; accepted for the common options.
-    type: int
-    default: 7
-  auth:
-    description:
-      - Options of azure.azcollection's authentication handed to its client as they are. Empty means its defaults.
-    type: dict
-    default: {}
-  concurrency:
-    description: How many Azure requests are in flight at once (1 to 32).
-    type: int
-    default: 8
+extends_documentation_fragment:
+  - azure_backup.snapshot_doctor.azure_read
 attributes:
-  action:
+  diff_mode:
     support: full
-    description: Runs as an action plugin on the controller.
-  async:
-    support: none
-    description: Not supported.
+    description: Returns the new policies and each VM's move as the difference.
   bypass_host_loop:
     support: none
     description: Use C(run_once).
   check_mode:
     support: full
     description: It only reads (GET requests); in check mode C(changed) means the policies would be created.
-  diff_mode:
-    support: full
-    description: Returns the new policies and each VM's move as the difference.
-  platform:
-    support: full
-    platforms: all
-    description: Runs on the controller, which needs azure.azcollection and the Azure SDK.
 seealso:
   - module: azure_backup.snapshot_doctor.remediation_plan
   - module: azure.azcollection.azure_rm_backupazurevm

@@ -109,8 +109,8 @@ class RemediationFake(FakeAzure):
             self.resources[key].setdefault("properties", {}).update(copy.deepcopy(body.get("properties") or {}))
             return 200, {}, copy.deepcopy(self.resources[key])
         status, extra, answer = super()._put(path, key, body)
-        parent, _, _name = key.rpartition("/securityrules/")
-        if _ and parent in self.resources:  # the NSG lists its rules
+        parent, separator, _name = key.rpartition("/securityrules/")
+        if separator and parent in self.resources:  # the NSG lists its rules
             rules = self.resources[parent].setdefault("properties", {}).setdefault("securityRules", [])
             rules[:] = [rule for rule in rules if rule.get("id", "").lower() != key] + [copy.deepcopy(answer)]
         return status, extra, answer

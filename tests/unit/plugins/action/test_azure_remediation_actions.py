@@ -144,8 +144,6 @@ def _same(spec, options, where):
                                   'remediation_report'])
 def test_the_documentation_says_what_the_action_validates(name):
     import importlib
-    import yaml
+    from documentation import documented_options
     spec = importlib.import_module('ansible_collections.azure_backup.snapshot_doctor.plugins.action.' + name).ARGUMENT_SPEC
-    documentation = yaml.safe_load(importlib.import_module(
-        'ansible_collections.azure_backup.snapshot_doctor.plugins.modules.' + name).DOCUMENTATION)
-    _same(spec, documentation['options'], name)
+    _same(spec, documented_options(name), name)

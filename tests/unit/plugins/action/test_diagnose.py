@@ -276,12 +276,10 @@ def test_role_causes_match_the_catalog():
 def test_documentation_matches_the_argument_spec(plugin, doc):
     """The action plugins validate with ARGUMENT_SPEC; their docs must say the same thing."""
     import importlib
-    import yaml
+    from documentation import documented_options
     spec = importlib.import_module(
         'ansible_collections.azure_backup.snapshot_doctor.plugins.action.' + plugin).ARGUMENT_SPEC
-    documentation = yaml.safe_load(importlib.import_module(
-        'ansible_collections.azure_backup.snapshot_doctor.plugins.modules.' + doc).DOCUMENTATION)
-    options = documentation['options']
+    options = documented_options(doc)
     assert sorted(options) == sorted(spec)
     for name, rules in spec.items():
         documented = options[name]
