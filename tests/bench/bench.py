@@ -18,6 +18,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -37,9 +38,9 @@ HEALTHY_RATIO_TARGET = 1.3
 BLACKHOLE_SLACK_SECONDS = 1.0
 # `ansible -m setup` as a playbook: what any playbook costs on these hosts, for the breakdown only.
 SETUP_PLAYBOOK = os.path.join(HERE, 'setup_playbook.yml')
-# The markers of the sections tests/bench/scale.py and live_scale.py write into the same results file.
-KEPT_SECTIONS = (('<!-- bench-scale:start -->', '<!-- bench-scale:end -->'),
-                 ('<!-- bench-live:start -->', '<!-- bench-live:end -->'))
+# The sections other benchmarks (scale.py, live_scale.py, ...) write into the same results file, each between
+# its own <!-- bench-NAME:start --> and <!-- bench-NAME:end --> markers.
+KEPT_SECTION = re.compile(r'<!-- (bench-[a-z-]+):start -->.*?<!-- \1:end -->', re.DOTALL)
 
 
 def probe_timeout():
@@ -178,17 +179,13 @@ def render(results, args, timeout, defaults, lab_seconds):
 
 
 def kept_sections(path):
-    """The sections `make bench-scale` and `make bench-live` keep in the same file, to write back unchanged."""
+    """The sections the other benchmarks keep in the same file, to write back unchanged."""
     try:
         with open(path) as handle:
             text = handle.read()
     except OSError:
         return ''
-    kept = ''
-    for start_marker, end_marker in KEPT_SECTIONS:
-        start, end = text.find(start_marker), text.find(end_marker)
-        kept += '\n' + text[start:end + len(end_marker)] + '\n' if 0 <= start < end else ''
-    return kept
+    return ''.join('\n' + match.group(0) + '\n' for match in KEPT_SECTION.finditer(text))
 
 
 def parse_extra_vars(text):
