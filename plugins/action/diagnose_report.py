@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleActionFail
 
+from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils.findings import summarize
 from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.controller_action import ControllerAction
 from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.engine import evaluate_control_plane
 from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.fleet import run_fleet_stage
@@ -116,11 +117,15 @@ def _registered_vars(hostvars):
 
 
 def _short_summary(entry):
-    summary = host_summary(entry)
+    """Worst status, counts and the checks in trouble; a host the guest diagnosis missed also keeps its error,
+    and is summed up from its control-plane findings if it has any."""
+    summary = host_summary(entry) or (summarize(entry['findings']) if entry.get('findings') else None)
     if summary is None:
         return {'reachable': entry['reachable'], 'worst': None, 'error': entry.get('error')}
     counts = dict((status, n) for status, n in summary['counts'].items() if n)
-    short = {'reachable': True, 'worst': summary['worst'], 'counts': counts}
+    short = {'reachable': entry['reachable'], 'worst': summary['worst'], 'counts': counts}
+    if entry.get('error'):
+        short['error'] = entry['error']
     for status in ('fail', 'error', 'warn'):
         short[status] = [finding['check'] for finding in entry['findings'] if finding['status'] == status]
     return short

@@ -31,7 +31,7 @@ def playbook(inventory, name, *args):
                           timeout=120, check=False)
 
 
-@pytest.mark.parametrize('name', ['diagnose.yml', 'remediate.yml'])
+@pytest.mark.parametrize('name', ['diagnose.yml', 'remediate.yml', 'triage.yml'])
 def test_wrapper_playbooks_import_the_collection_playbooks(inventory, name):
     result = playbook(inventory, name, '--syntax-check')
     assert result.returncode == 0, result.stdout
