@@ -39,3 +39,17 @@ BENCH_LIVE_ARGS ?=
 bench-live: collection lab-template ## Live scale benchmark on lab guests (tests/bench/results.md)
 	$(BENCH_PYTHON) tests/bench/live_scale.py --guests $(BENCH_LIVE_GUESTS) --forks $(BENCH_LIVE_FORKS) \
 	  --output tests/bench/results.md $(BENCH_LIVE_ARGS)
+
+# Triage benchmark (not part of `make test`, no lab, no root): the triage playbook against
+# azure_rm_virtualmachine_info on every VM, in one run, on the fake Azure of tests/azure with a generated
+# fleet of BENCH_TRIAGE_VMS VMs of which BENCH_TRIAGE_FAILED failed their last backup; ARM requests and
+# wall time, and the diagnose playbook's requests over the failed VMs and over all of them. Writes its
+# section of tests/bench/results.md.
+BENCH_TRIAGE_VMS ?= 1000
+BENCH_TRIAGE_FAILED ?= 50
+BENCH_TRIAGE_ARGS ?=
+
+.PHONY: bench-triage
+bench-triage: collection wheel-collections ## Triage vs azure_rm_virtualmachine_info on a fake Azure of 1000 VMs (tests/bench/results.md)
+	$(BENCH_PYTHON) tests/bench/triage.py --vms $(BENCH_TRIAGE_VMS) --failed $(BENCH_TRIAGE_FAILED) \
+	  --output tests/bench/results.md $(BENCH_TRIAGE_ARGS)
