@@ -334,7 +334,7 @@ ERROR_CODES = {
         _NETWORK_CHECKS + ('snapshot.dhcp', 'snapshot.power_state')),
     'ExtensionOperationFailedForManagedDisks': ErrorCode(
         'VMSnapshot extension operation failed',
-        _SNAPSHOT_CHECKS + _AGENT_CHECKS + ('extension.status',)),
+        _SNAPSHOT_CHECKS + _AGENT_CHECKS + ('extension.status', 'extension.provisioning')),
     'BackUpOperationFailed': ErrorCode(
         'Backup failed with an internal error - Please retry the operation in a few minutes',
         _AGENT_CHECKS + _SNAPSHOT_CHECKS + ('backup.restore_points', 'extension.version')),

@@ -101,7 +101,7 @@ def _nsg(name, extra_rules=()):
 
 def failures(count):
     """[error code] for the failed VMs, in FAILURES' proportions."""
-    pattern = [code for code, share, _message in FAILURES for _ in range(share)]
+    pattern = [code for code, share, _message in FAILURES for _index in range(share)]
     return [pattern[index % len(pattern)] for index in range(count)]
 
 
@@ -388,9 +388,10 @@ def machine():
 
 
 def commit():
-    head = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT, stdout=subprocess.PIPE, universal_newlines=True).stdout.strip()
+    head = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT, stdout=subprocess.PIPE, universal_newlines=True,
+                          check=False).stdout.strip()
     dirty = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no'], cwd=ROOT, stdout=subprocess.PIPE,
-                           universal_newlines=True).stdout.strip()
+                           universal_newlines=True, check=False).stdout.strip()
     return head + (' (with uncommitted changes in the tree)' if dirty else '')
 
 
@@ -493,7 +494,7 @@ def replace_section(path, text_section):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--vms', type=int, default=1000)
     parser.add_argument('--failed', type=int, default=50)
     parser.add_argument('--job-days', type=int, default=7, help='daily backup jobs per VM (the triage reads 7 days)')
