@@ -25,8 +25,8 @@ def test_the_triage_job_template_reports_the_failed_vm_as_custom_stats(fake_azur
     fake = fake_azure('basic')
     project = tmp_path / 'project'
     shutil.copytree(os.path.join(REPO, 'awx'), str(project / 'awx'))
-    inventory = {'all': {'hosts': {'localhost': {'ansible_connection': 'local',
-                                                  'ansible_python_interpreter': sys.executable}}}}
+    localhost = {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}
+    inventory = {'all': {'hosts': {'localhost': localhost}}}
     env = child_env(fake, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''))
     runner = ansible_runner.run(private_data_dir=str(tmp_path), playbook='awx/triage.yml', inventory=inventory,
                                 extravars={'triage_vaults': [VAULT], 'triage_days': 3,
