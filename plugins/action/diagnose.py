@@ -25,9 +25,9 @@ from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.repor
 __metaclass__ = type
 
 FACT_NAME = 'snapshot_doctor'
-ARGUMENT_SPEC = option_table.argument_spec(option_table.OPTIONS)
-# What Azure says about this host's VM (control_plane_facts' section for it): evaluated beside the guest's facts.
-ARGUMENT_SPEC['control_plane'] = dict(type='dict')
+# The option table's options, and what Azure says about this host's VM (control_plane_facts' section for it),
+# evaluated beside the guest's facts.
+ARGUMENT_SPEC = dict(option_table.argument_spec(option_table.OPTIONS), control_plane=dict(type='dict'))
 # How much of a failed module's stderr the error keeps (the end holds the reason).
 STDERR_TAIL_CHARS = 600
 
