@@ -28,6 +28,12 @@ options:
     type: int
     default: 8
 attributes:
+  check_mode:
+    support: full
+    description: It only reads (GET requests).
+  diff_mode:
+    support: none
+    description: It changes nothing.
   action:
     support: full
     description: Runs as an action plugin on the controller (it refuses another host).

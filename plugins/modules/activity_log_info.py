@@ -52,15 +52,9 @@ options:
 extends_documentation_fragment:
   - azure_backup.snapshot_doctor.azure_read
 attributes:
-  diff_mode:
-    support: none
-    description: It changes nothing.
   bypass_host_loop:
     support: none
     description: Use C(run_once).
-  check_mode:
-    support: full
-    description: It only reads (GET requests).
 seealso:
   - module: azure_backup.snapshot_doctor.arm_info
   - module: azure_backup.snapshot_doctor.remediation_report

@@ -45,15 +45,9 @@ options:
 extends_documentation_fragment:
   - azure_backup.snapshot_doctor.azure_read
 attributes:
-  diff_mode:
-    support: none
-    description: It changes nothing.
   bypass_host_loop:
     support: none
     description: Use C(run_once); the result is for every host of O(backups).
-  check_mode:
-    support: full
-    description: It only reads (GET requests).
 seealso:
   - module: azure.azcollection.azure_rm_backupazurevm
   - module: azure_backup.snapshot_doctor.arm_info

@@ -39,22 +39,12 @@ options:
     type: list
     elements: str
     default: []
-  days:
-    description: How many days of backup jobs to read (1 to 90).
-    type: int
-    default: 7
 extends_documentation_fragment:
   - azure_backup.snapshot_doctor.azure_read
 attributes:
-  diff_mode:
-    support: none
-    description: It changes nothing.
   bypass_host_loop:
     support: none
     description: Use C(run_once); the result is for every host of O(hosts).
-  check_mode:
-    support: full
-    description: It only reads (GET requests).
 notes:
   - The Azure SDK that azure.azcollection requires must be installed on the controller (or in the execution
     environment).

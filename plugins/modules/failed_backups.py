@@ -30,22 +30,12 @@ options:
     type: list
     elements: str
     default: []
-  days:
-    description: How many days of backup jobs to read (1 to 90).
-    type: int
-    default: 7
 extends_documentation_fragment:
   - azure_backup.snapshot_doctor.azure_read
 attributes:
-  diff_mode:
-    support: none
-    description: It changes nothing.
   bypass_host_loop:
     support: none
     description: Use it in a play on localhost, or with C(run_once).
-  check_mode:
-    support: full
-    description: It only reads (GET requests).
 seealso:
   - module: azure_backup.snapshot_doctor.control_plane_facts
 """
