@@ -16,6 +16,7 @@ import re
 from ansible_collections.azure_backup.snapshot_doctor.plugins.module_utils import defaults
 from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.azure import api
 from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.azure import facts
+from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.azure import plan
 from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.azure import schedule
 from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.rules.connectivity import (
     NSG_DESTINATIONS, nsg_verdict)
@@ -249,10 +250,7 @@ def parse_time(text):
 
 def job_filter(since, now):
     """The backup jobs $filter from ``since`` (the POST, less the clock skew) to ``now``: Azure VM backups only."""
-    start = (since - CLOCK_SKEW).astimezone(datetime.timezone.utc)
-    end = now.astimezone(datetime.timezone.utc)
-    return ("backupManagementType eq 'AzureIaasVM' and operation eq 'Backup' and startTime eq '%s' and "
-            "endTime eq '%s'" % (start.strftime('%Y-%m-%d %I:%M:%S %p'), end.strftime('%Y-%m-%d %I:%M:%S %p')))
+    return plan.job_window_filter(since - CLOCK_SKEW, now)
 
 
 def _job_vm(job):

@@ -93,11 +93,17 @@ def _ref(vm_id):
 def job_filter(days, now, status=None):
     """The backup jobs $filter of the last ``days`` days before ``now`` (an aware or UTC datetime)."""
     now = _utc(now)
-    start = now - datetime.timedelta(days=days)
+    return job_window_filter(now - datetime.timedelta(days=days), now, status)
+
+
+def job_window_filter(start, end, status=None):
+    """The backup jobs $filter of Azure VM backups (of ``status``, if given) from ``start`` to ``end`` (aware or UTC
+    datetimes), in the documented time format."""
     parts = [IAAS_VM_FILTER, "operation eq 'Backup'"]
     if status:
         parts.append("status eq '%s'" % status)
-    parts += ["startTime eq '%s'" % start.strftime(JOB_TIME_FORMAT), "endTime eq '%s'" % now.strftime(JOB_TIME_FORMAT)]
+    parts += ["startTime eq '%s'" % _utc(start).strftime(JOB_TIME_FORMAT),
+              "endTime eq '%s'" % _utc(end).strftime(JOB_TIME_FORMAT)]
     return ' and '.join(parts)
 
 
