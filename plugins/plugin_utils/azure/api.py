@@ -22,6 +22,8 @@ API_VERSIONS = {
     'backup': '2019-05-13',
     'backup_trigger': '2016-12-01',
     'locks': '2016-09-01',
+    # Activity Log - List (Microsoft.Insights eventtypes/management/values): the request ids of the fixes' writes.
+    'activity': '2015-04-01',
 }
 
 VM_TYPE = 'microsoft.compute/virtualmachines'

@@ -24,14 +24,13 @@ from ansible_collections.azure_backup.snapshot_doctor.plugins.plugin_utils.rules
 __metaclass__ = type
 
 # The backup extension's name in Azure, as Azure Backup installs it, per OS.
-EXTENSION_NAMES = {'linux': 'VMSnapshotLinux', 'windows': 'VMSnapshot'}
+EXTENSION_NAMES = {'linux': defaults.LINUX_EXTENSION_TYPE, 'windows': defaults.WINDOWS_EXTENSION_TYPE}
 # A backup job's end states, and those that count as a success of the backup.
 JOB_DONE = ('Completed', 'CompletedWithWarnings', 'Failed', 'Cancelled')
 JOB_SUCCEEDED = ('Completed', 'CompletedWithWarnings')
 # The controller's clock and Azure's may differ: a job that starts this much before the POST is still its job.
 CLOCK_SKEW = datetime.timedelta(minutes=2)
-# The activity log (Microsoft.Insights event list): api-version and its documented $filter time format.
-ACTIVITY_API_VERSION = '2015-04-01'
+# The activity log's documented $filter time format (its api-version is in api.API_VERSIONS).
 ACTIVITY_TIME_FORMAT = '%Y-%m-%dT%H:%M:%SZ'
 
 
@@ -304,9 +303,9 @@ def activity_filter(since, now):
 def activity_requests(writes, since, now):
     """One activity log request per subscription of ``writes`` (each {path, ...})."""
     subscriptions = sorted(set((api.parse_id(write['path']) or {}).get('subscription') or '' for write in writes))
-    return [{'key': 'activity:' + subscription.lower(),
-             'path': '/subscriptions/%s/providers/Microsoft.Insights/eventtypes/management/values' % subscription,
-             'api_version': ACTIVITY_API_VERSION, 'query': {'$filter': activity_filter(since, now)}}
+    return [api.request('activity:' + subscription.lower(),
+                        '/subscriptions/%s/providers/Microsoft.Insights/eventtypes/management/values' % subscription,
+                        'activity', {'$filter': activity_filter(since, now)})
             for subscription in subscriptions if subscription]
 
 

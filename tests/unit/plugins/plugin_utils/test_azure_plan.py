@@ -51,7 +51,7 @@ def test_requests_carry_the_family_api_version():
     assert api.request('k', '/subscriptions/s/providers/X/y', 'compute') == {
         'key': 'k', 'path': '/subscriptions/s/providers/X/y', 'api_version': '2024-07-01'}
     assert api.request('k', '/p', 'backup', {'$filter': 'x'})['query'] == {'$filter': 'x'}
-    assert set(api.API_VERSIONS) == {'compute', 'network', 'vaults', 'backup', 'backup_trigger', 'locks'}
+    assert set(api.API_VERSIONS) == {'compute', 'network', 'vaults', 'backup', 'backup_trigger', 'locks', 'activity'}
 
 
 # -- vm_ref ---------------------------------------------------------------------------------------------------------
